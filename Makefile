@@ -1,0 +1,42 @@
+# Two entry points a newcomer needs: `make run` and `make test`. Each installs what is missing
+# (system packages, a virtual environment, the package) and then does its job.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint bench bench-nlu bench-voice system venv clean
+
+system:
+	bash scripts/setup-system.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: system $(STAMP)
+
+run: venv
+	$(VENV)/bin/voice-triage session $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check voice_triage tests scripts
+	$(PY) -m mypy
+
+# pytest exits 5 when it collects nothing: that is a broken test tree, never a pass.
+test: venv lint
+	$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: bench-nlu bench-voice
+
+bench-nlu: venv
+	$(PY) -m tests.bench.bench_nlu
+
+bench-voice: venv
+	$(PY) -m tests.bench.bench_voice
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

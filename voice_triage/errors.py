@@ -1,0 +1,73 @@
+"""One error hierarchy for the whole assistant.
+
+Every failure a person or a tester can meet is a ``TriageError`` with a message that names the
+thing at fault (a file and key, an option, a device). The CLI turns these into one line on stderr
+and an exit status; nothing else should escape as a traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: Exit status for bad input: an unknown id, a bad option, an unreadable file.
+EXIT_USAGE: Final = 2
+#: Exit status when the assistant itself cannot run (missing model, no audio device).
+EXIT_UNAVAILABLE: Final = 3
+
+
+class TriageError(Exception):
+    """Base of every error the assistant reports to a person."""
+
+    exit_status: int = EXIT_USAGE
+
+
+class ContentError(TriageError):
+    """A data file (rules, grammars, questions) is malformed: names the file and key or line."""
+
+    def __init__(self, path: str, where: str, problem: str) -> None:
+        self.path = path
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{path}: {where}: {problem}")
+
+
+class UnknownIdError(TriageError):
+    """An id given by a person or another tool is not in the clinical specification."""
+
+
+class UsageError(TriageError):
+    """A command-line option or argument is invalid."""
+
+
+class AudioError(TriageError):
+    """Audio could not be read, captured or played."""
+
+
+class AudioFileError(AudioError):
+    """A WAV file is missing, corrupt, truncated or in an unsupported format."""
+
+
+class DeviceError(AudioError):
+    """No usable audio device (microphone or speaker)."""
+
+    exit_status = EXIT_UNAVAILABLE
+
+
+class RecognizerError(TriageError):
+    """Speech recognition is unavailable or misconfigured."""
+
+    exit_status = EXIT_UNAVAILABLE
+
+
+class ModelError(RecognizerError):
+    """A speech model is missing, incomplete, or failed its checksum."""
+
+
+class SpeechError(TriageError):
+    """Speech synthesis failed (the text is still shown)."""
+
+    exit_status = EXIT_UNAVAILABLE
+
+
+class ManifestError(TriageError):
+    """A replay manifest or persona file is malformed or refers to missing files."""
