@@ -84,7 +84,7 @@ def load_yaml(path: Path, name: str | None = None) -> LineDict:
     except OSError as exc:
         raise ContentError(label, "file", f"cannot read: {exc.strerror or exc}") from None
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        doc = yaml.load(text, Loader=_LineLoader)  # _LineLoader derives from SafeLoader
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ContentError(label, f"line {line}", f"invalid YAML: {exc.problem}") from None

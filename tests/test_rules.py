@@ -1,0 +1,143 @@
+"""The rules core implements clinical-spec.md rules 1 to 5."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from voice_triage.clinical import Level, Locale, Tier, load_rulebook
+from voice_triage.errors import UnknownIdError
+from voice_triage.rules import decide
+
+BOOK = load_rulebook()
+IDS = sorted(BOOK.findings)
+TIER_LEVEL = {Tier.EMERGENCY: Level.EMERGENCY, Tier.URGENT: Level.URGENT, Tier.RISK: Level.URGENT,
+              Tier.SOON: Level.SOON, Tier.CONTEXT: Level.SELF_CARE}
+
+
+def of_tier(tier: Tier) -> list[str]:
+    return [fid for fid in IDS if BOOK.findings[fid].tier is tier]
+
+
+@pytest.mark.parametrize("finding_id", IDS)
+def test_each_finding_alone_gives_its_level(finding_id: str) -> None:
+    decision = decide(BOOK, [finding_id])
+    assert decision.level is TIER_LEVEL[BOOK.findings[finding_id].tier]
+    listed = {fid for reason in decision.reasons for fid in reason.findings}
+    if BOOK.findings[finding_id].tier is not Tier.CONTEXT:
+        assert finding_id in listed
+
+
+def test_cauda_equina_findings_are_emergencies() -> None:
+    for fid in ("saddle_numbness", "wiping_numbness", "urinary_retention", "urinary_incontinence",
+                "bladder_sensation_loss", "bowel_incontinence", "bowel_sensation_loss", "sexual_dysfunction"):
+        assert decide(BOOK, [fid]).level is Level.EMERGENCY
+
+
+@pytest.mark.parametrize(("risk", "symptom"), list(itertools.product(of_tier(Tier.RISK), of_tier(Tier.URGENT))))
+def test_risk_factor_with_urgent_symptom_is_emergency(risk: str, symptom: str) -> None:
+    decision = decide(BOOK, [risk, symptom])
+    assert decision.level is Level.EMERGENCY
+    top = decision.reasons[0]
+    assert top.rule == "risk_with_urgent_symptom"
+    assert set(top.findings) == {risk, symptom}
+
+
+def test_two_risk_factors_without_a_symptom_stay_urgent() -> None:
+    assert decide(BOOK, ["cancer_history", "osteoporosis"]).level is Level.URGENT
+
+
+@pytest.mark.parametrize("finding_id", of_tier(Tier.EMERGENCY))
+@pytest.mark.parametrize("locale", list(Locale))
+def test_unsure_emergency_finding_is_at_least_urgent_and_named(finding_id: str, locale: Locale) -> None:
+    decision = decide(BOOK, [], unsure=[finding_id], locale=locale)
+    assert decision.level is Level.URGENT
+    assert decision.reasons[0].rule == "unsure_emergency_finding"
+    assert BOOK.findings[finding_id].plain in decision.advice
+
+
+def test_unsure_does_not_lower_a_present_emergency() -> None:
+    decision = decide(BOOK, ["saddle_numbness"], unsure=["saddle_numbness", "urinary_retention"])
+    assert decision.level is Level.EMERGENCY
+    assert decision.unsure == ("urinary_retention",)
+
+
+def test_unsure_non_emergency_finding_does_not_raise_the_level() -> None:
+    assert decide(BOOK, [], unsure=["fever"]).level is Level.SELF_CARE
+
+
+def test_nothing_is_self_care_with_a_cited_default() -> None:
+    decision = decide(BOOK, [])
+    assert decision.level is Level.SELF_CARE
+    assert decision.reasons[0].rule == "no_red_flags"
+    assert decision.reasons[0].sources
+
+
+def test_every_reason_cites_seed_files() -> None:
+    decision = decide(BOOK, IDS)
+    for reason in decision.reasons:
+        assert reason.sources
+        assert all(name.endswith(".txt") for name in reason.sources)
+    listed = {fid for reason in decision.reasons for fid in reason.findings}
+    assert listed == {fid for fid in IDS if BOOK.findings[fid].tier is not Tier.CONTEXT}
+
+
+def test_unknown_id_is_rejected_by_name() -> None:
+    with pytest.raises(UnknownIdError, match="numbness_saddle"):
+        decide(BOOK, ["numbness_saddle"])
+
+
+SERVICES = {
+    (Locale.UK, Level.EMERGENCY): ["A&E", "999"],
+    (Locale.UK, Level.URGENT): ["GP", "111"],
+    (Locale.UK, Level.SOON): ["GP", "physiotherapist"],
+    (Locale.UK, Level.SELF_CARE): ["6 to 8 weeks", "active"],
+    (Locale.US, Level.EMERGENCY): ["emergency room", "911"],
+    (Locale.US, Level.URGENT): ["primary care", "ER"],
+    (Locale.US, Level.SOON): ["primary care", "physical therapist"],
+    (Locale.US, Level.SELF_CARE): ["6 to 8 weeks", "active"],
+}
+EXAMPLE = {Level.EMERGENCY: ["leg_weakness"], Level.URGENT: ["fever"], Level.SOON: ["sciatica"],
+           Level.SELF_CARE: []}
+
+
+@pytest.mark.parametrize(("locale", "level"), sorted(SERVICES, key=str))
+def test_advice_names_the_right_service_and_ends_with_the_safety_net(locale: Locale, level: Level) -> None:
+    decision = decide(BOOK, EXAMPLE[level], locale=locale)
+    assert decision.level is level
+    for word in SERVICES[(locale, level)]:
+        assert word in decision.advice
+    other = Locale.US if locale is Locale.UK else Locale.UK
+    foreign = ["999", "A&E", "111", "GP"] if other is Locale.UK else ["911", "emergency room", "ER"]
+    assert not any(word in decision.spoken().split() for word in foreign if " " not in word)
+    assert decision.spoken().endswith(decision.safety_net)
+    net_service = "111" if locale is Locale.UK else "your doctor"
+    assert net_service in decision.safety_net
+    assert ("A&E" if locale is Locale.UK else "ER") in decision.safety_net
+
+
+ids = st.sets(st.sampled_from(IDS), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(base=ids, extra=st.sampled_from(IDS), unsure=ids)
+def test_adding_a_present_finding_never_lowers_the_level(base: set[str], extra: str, unsure: set[str]) -> None:
+    before = decide(BOOK, sorted(base), sorted(unsure))
+    after = decide(BOOK, sorted(base | {extra}), sorted(unsure))
+    assert after.level.rank >= before.level.rank
+
+
+@settings(max_examples=200, deadline=None)
+@given(present=ids, unsure=ids, locale=st.sampled_from(list(Locale)))
+def test_any_subset_decides_deterministically(present: set[str], unsure: set[str], locale: Locale) -> None:
+    first = decide(BOOK, sorted(present), sorted(unsure), locale)
+    second = decide(BOOK, sorted(present), sorted(unsure), locale)
+    assert first == second
+    assert first.level in Level
+    expected = max((TIER_LEVEL[BOOK.findings[f].tier] for f in present), key=lambda lv: lv.rank,
+                   default=Level.SELF_CARE)
+    assert first.level.rank >= expected.rank
+    assert first.spoken().endswith(first.safety_net)
