@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 venv: system $(STAMP)
 
 run: venv
-	$(VENV)/bin/voice-triage session $(ARGS)
+	$(VENV)/bin/voice-triage session --text $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check voice_triage tests scripts

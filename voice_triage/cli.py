@@ -85,6 +85,221 @@ def cmd_findings(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- understand -----------------------------------------------------------------------------------
+
+
+def understand_text(text: str) -> dict[str, Any]:
+    """Understanding of one utterance as the ``understand --json`` object (keys are a contract)."""
+    from .intent import load_matcher
+
+    return load_matcher().understand(text).as_json()
+
+
+def print_understanding(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    parts = [f"answer: {result['answer'] or 'not understood'}"]
+    if result.get("rate"):
+        parts.append(f"rate: {result['rate']}")
+    for f in result["findings"]:
+        parts.append(f"{f['id']} {'present' if f['present'] else 'absent'} ({f['span']!r}, {f['score']:.2f})")
+    print("; ".join(parts))
+
+
+def cmd_understand(args: argparse.Namespace) -> int:
+    if args.text is None:
+        raise UsageError("understand needs TEXT (the words to understand)")
+    print_understanding(understand_text(args.text), args.json)
+    return 0
+
+
+# --- devices / say / models (audio in and out) ----------------------------------------------------
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .microphone import list_devices
+
+    devices = list_devices()
+    if args.json:
+        emit_json([d.as_json() for d in devices])
+        return 0
+    if not devices:
+        print("No audio devices found: no microphone or speaker is visible to PortAudio. "
+              "Use 'voice-triage session --text' to answer by typing.")
+        return 0
+    for d in devices:
+        marks = (" [default input]" if d.default_input else "") + (" [default output]" if d.default_output else "")
+        print(f"{d.index}: {d.name} ({d.host_api}; {d.inputs} in, {d.outputs} out; {d.default_rate:.0f} Hz){marks}")
+    if not any(d.inputs for d in devices):
+        print("No input device: voice sessions fall back to text mode.")
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .microphone import parse_device
+    from .speaker import Speaker, write_wav
+
+    speaker = Speaker(args.rate, args.volume, args.voice, parse_device(args.output_device))
+    if args.out:
+        write_wav(Path(args.out), speaker.render(args.text), args.volume)
+        return 0
+    print(args.text)
+    played = speaker.say(args.text)
+    if not played.played:
+        sys.stderr.write(f"{PROG}: {played.error}; the text is shown above\n")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import models
+    from .errors import ModelError
+
+    root = Path(args.dir) if args.dir else None
+    if args.action == "download":
+        path = models.download(args.name or models.DEFAULT_MODEL, root)
+        print(f"{path.name} is installed in {path}")
+        return 0
+    if args.action == "list":
+        rows = models.list_models(root)
+        if args.json:
+            emit_json([r.as_json() for r in rows])
+        for r in [] if args.json else rows:
+            state = "installed" if r.ok else ("damaged: " + "; ".join(r.problems) if r.installed else "not installed")
+            known = "" if r.known else " (not a pinned model)"
+            print(f"{r.name}: {state}{known} [{r.path}]")
+        return 0
+    result = models.status(args.name, root)
+    if args.json:
+        emit_json(result.as_json())
+    if not result.installed:
+        raise ModelError(f"{result.name} is not installed in {result.path.parent}; get it with "
+                         "'voice-triage models download' (offline: see models/README.md)")
+    if not result.ok:
+        raise ModelError(f"{result.path}: {'; '.join(result.problems)}; reinstall with 'voice-triage models download'")
+    if not args.json:
+        print(f"{result.name}: OK ({result.path})")
+    return 0
+
+
+def add_audio_commands(sub: Any) -> None:
+    from .speaker import DEFAULT_RATE
+
+    p = sub.add_parser("devices", help="list audio input and output devices")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("say", help="speak TEXT, or write it to a WAV file with --out")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--out", metavar="FILE.wav", help="write a WAV file instead of playing")
+    add_speech_options(p, DEFAULT_RATE)
+    p.set_defaults(func=cmd_say)
+
+    p = sub.add_parser("models", help="download, list or verify speech models")
+    p.add_argument("action", choices=["download", "list", "verify"])
+    p.add_argument("name", nargs="?", metavar="NAME|PATH", help="model name (default vosk-model-small-en-us-0.15)")
+    p.add_argument("--dir", metavar="DIR", help="models folder (default $VOICE_TRIAGE_MODELS or models/)")
+    p.add_argument("--json", action="store_true", help="print JSON (list, verify)")
+    p.set_defaults(func=cmd_models)
+
+
+def add_speech_options(p: argparse.ArgumentParser, default_rate: int) -> None:
+    p.add_argument("--rate", type=int, default=default_rate, help=f"words per minute (default {default_rate})")
+    p.add_argument("--volume", type=float, default=1.0, help="0.0–1.0 (default 1.0)")
+    p.add_argument("--voice", default=None, help="espeak-ng voice, e.g. gmw/en or gmw/en-us")
+    p.add_argument("--output-device", default=None, metavar="ID|NAME", help="speaker (see 'voice-triage devices')")
+
+
+# --- replay / synth (recorded-audio testing) -----------------------------------------------------
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .replay_batch import replay_batch, replay_single
+
+    target = Path(args.target)
+    report_dir = Path(args.report_dir) if args.report_dir else None
+    if target.is_dir():
+        return replay_batch(target, report_dir, args.json, args.jobs, args.asr, args.model)
+    return replay_single(target, report_dir, args.json, args.asr, args.model)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .synth import synth_suite
+
+    written = synth_suite(Path(args.personas), Path(args.out))
+    print(f"wrote {len(written)} manifests under {args.out} (replay them with 'voice-triage replay {args.out}')")
+    return 0
+
+
+def add_replay_commands(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay recorded answers (a manifest, or a folder of them) and check the outcome")
+    p.add_argument("target", metavar="MANIFEST|DIR", help="a manifest (YAML or JSON) or a folder of manifests")
+    p.add_argument("--report-dir", metavar="DIR", help="write JSON and HTML reports here (created owner-only)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the report, or the batch summary)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="replay a folder with N processes (default 1)")
+    p.add_argument("--asr", choices=["auto", "vosk", "pocketsphinx"], default="auto",
+                   help="recognizer (default auto: Vosk when a model is installed, else pocketsphinx)")
+    p.add_argument("--model", metavar="PATH", help="Vosk model folder")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("synth", help="generate recorded answers and manifests from a persona file")
+    p.add_argument("personas", metavar="PERSONAS", help="persona file (YAML)")
+    p.add_argument("--out", default="replay-suite", metavar="DIR", help="output folder (default replay-suite)")
+    p.set_defaults(func=cmd_synth)
+
+
+# --- session / questions ---------------------------------------------------------------------------
+
+
+def cmd_session(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    report = Path(args.report) if args.report else None
+    if not (args.text or args.json):
+        # The voice session (issue 5) plugs in here, e.g. `from .session_voice import ...`, with
+        # run_text_session as its fallback. Until then a session without --text runs in text.
+        sys.stderr.write(f"{PROG}: the voice session is not available yet; running in text mode\n")
+    from .session_text import run_text_session
+
+    return run_text_session(args.locale, json_mode=args.json, report=report)
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    from .questions import load_questions, question_list
+
+    rows = question_list(load_questions(), load_rulebook(), Locale(args.locale))
+    if args.json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            about = "any finding" if row["kind"] == "open" else ", ".join(row["asks_about"])
+            print(f"{row['id']} ({row['kind']}; {about}): {row['text']}")
+    return 0
+
+
+def add_session_commands(sub: Any, locale_default: str) -> None:
+    p = sub.add_parser("session", help="run the triage conversation (for now typed: --text)")
+    p.add_argument("--text", action="store_true", help="type answers: prompts on stdout, one answer per line on stdin")
+    p.add_argument("--json", action="store_true",
+                   help="with --text: JSON lines only on stdout (ask, say, decision, end)")
+    add_locale(p, locale_default)
+    p.add_argument("--report", metavar="FILE.json", help="write the session record here (owner-only file)")
+    p.set_defaults(func=cmd_session)
+
+    p = sub.add_parser("questions", help="list every question: id, kind, the findings it asks about, its words")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    add_locale(p, locale_default)
+    p.set_defaults(func=cmd_questions)
+
+
 # --- parser ----------------------------------------------------------------------------------------
 
 
@@ -111,6 +326,15 @@ def build_parser(locale_default: str) -> argparse.ArgumentParser:
     p = sub.add_parser("findings", help="list every finding id with its level and sources")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_findings)
+
+    p = sub.add_parser("understand", help="show the answer and findings understood from words")
+    p.add_argument("text", nargs="?", metavar="TEXT", help="what the person said or typed")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_understand)
+
+    add_session_commands(sub, locale_default)
+    add_audio_commands(sub)
+    add_replay_commands(sub)
 
     return parser
 

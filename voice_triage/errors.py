@@ -71,3 +71,7 @@ class SpeechError(TriageError):
 
 class ManifestError(TriageError):
     """A replay manifest or persona file is malformed or refers to missing files."""
+
+
+class ReportError(TriageError):
+    """A ``--report`` file could not be written (the session itself has already ended safely)."""

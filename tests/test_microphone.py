@@ -1,0 +1,108 @@
+"""The real capture path: sounddevice → PortAudio → ALSA file device → our endpointer.
+
+Each test writes recorded answers (espeak-ng speech with silences) to a raw file, points a
+temporary $HOME's .asoundrc at it and captures in a subprocess. No mocks.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.filemic import asoundrc, env_for, recording, run_python, speech_wav
+from tests.conftest import cli_command
+
+pytestmark = pytest.mark.slow
+
+LISTEN = """
+import json, sys
+from voice_triage.microphone import Microphone, MicConfig
+cfg = MicConfig(silence_ms={silence_ms}, no_input_s={no_input_s})
+rows = []
+with Microphone(cfg) as mic:
+    for _ in range({turns}):
+        u = mic.listen()
+        rows.append(dict(status=u.status.value, seconds=len(u.samples) / 16000, speech=u.speech_s,
+                         waited=u.waited_s, truncated=u.truncated, rate=mic.rate))
+print(json.dumps(rows))
+"""
+
+
+def listen(home: Path, turns: int, silence_ms: int = 1200, no_input_s: float = 3.0) -> list[dict[str, object]]:
+    done = run_python(home, LISTEN.format(silence_ms=silence_ms, no_input_s=no_input_s, turns=turns))
+    assert done.returncode == 0, done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)
+    return rows
+
+
+def duration(path: Path) -> float:
+    out = subprocess.run(["soxi", "-D", str(path)], check=True, capture_output=True, text=True).stdout
+    return float(out)
+
+
+def test_answers_are_endpointed_then_the_end_of_the_recording_is_dead_input(tmp_path: Path) -> None:
+    raw = recording([1.0, "yes", 2.0, "no I don't think so", 1.5], tmp_path / "audio")
+    yes_s = duration(speech_wav("yes", tmp_path / "yes.wav"))
+    asoundrc(tmp_path / "home", raw)
+    first, second, third = listen(tmp_path / "home", 3)
+    assert first["status"] == "speech" and second["status"] == "speech"
+    assert first["rate"] == 16000
+    # espeak pads its WAV with ~0.1 s silence either side; the speech itself is shorter than the file.
+    assert 0.9 <= float(first["waited"]) <= 1.25
+    assert 0.2 <= float(first["speech"]) <= yes_s + 0.1
+    # The trailing 1.2 s of silence after "yes" were consumed, so the next answer starts sooner.
+    assert 0.6 <= float(second["waited"]) <= 1.4
+    assert float(second["speech"]) > 2 * float(first["speech"])
+    # Samples = pre-roll + speech + post-roll (about 0.6 s of margins), never the whole silence.
+    assert float(first["seconds"]) < float(first["speech"]) + 0.7
+    # After the file ends the device returns digital silence: reported as dead, not as speech.
+    assert third["status"] == "dead" and float(third["seconds"]) == 0.0
+
+
+def test_slow_speaker_is_not_cut_off_and_silence_ms_is_adjustable(tmp_path: Path) -> None:
+    # espeak pads each phrase with silence, so the pause heard is ~0.85 s: a slow, hesitant speaker.
+    raw = recording([0.5, "I have", 0.5, "numbness", 2.0], tmp_path / "audio")
+    asoundrc(tmp_path / "home", raw)
+    (whole,) = listen(tmp_path / "home", 1, silence_ms=1200)
+    assert whole["status"] == "speech" and float(whole["speech"]) > 1.5  # both parts, pause included
+    split = listen(tmp_path / "home", 2, silence_ms=400)
+    assert [row["status"] for row in split] == ["speech", "speech"]
+    assert float(split[0]["speech"]) < float(whole["speech"]) - 0.8
+
+
+def test_steady_noise_is_no_input_and_speech_over_noise_is_found(tmp_path: Path) -> None:
+    raw = recording([4.0, "yes please", 2.0], tmp_path / "audio", noise=0.02)
+    asoundrc(tmp_path / "home", raw)
+    # 3 s of noise only: no input (the floor adapts; noise is not speech and not digital silence).
+    waited, answered = listen(tmp_path / "home", 2, no_input_s=3.0)
+    assert waited["status"] == "no_input" and float(waited["seconds"]) == 0.0
+    assert answered["status"] == "speech"
+    assert 0.5 <= float(answered["waited"]) <= 1.3  # the remaining ~1 s of noise before the words
+    assert float(answered["speech"]) < 2.0  # ended by the noisy trailing "silence"
+
+
+def test_unknown_input_device_is_a_clear_device_error(tmp_path: Path) -> None:
+    asoundrc(tmp_path / "home", recording([0.5], tmp_path / "audio"))
+    code = ("from voice_triage.microphone import Microphone, MicConfig\n"
+            "from voice_triage.errors import DeviceError\n"
+            "try:\n    Microphone(MicConfig(device='no such microphone')).open()\n"
+            "except DeviceError as e:\n    print('DeviceError:', e)\n")
+    done = run_python(tmp_path / "home", code)
+    assert "DeviceError: no usable input device 'no such microphone'" in done.stdout, done.stderr
+
+
+def test_devices_lists_the_file_device(tmp_path: Path) -> None:
+    asoundrc(tmp_path / "home", recording([0.5], tmp_path / "audio"))
+    done = subprocess.run([*cli_command(), "devices", "--json"], env=env_for(tmp_path / "home"),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    devices = json.loads(done.stdout)
+    names = {d["name"] for d in devices}
+    assert "filemic" in names
+    assert any(d["default_input"] and d["inputs"] > 0 for d in devices)
+    text = subprocess.run([*cli_command(), "devices"], env=env_for(tmp_path / "home"), capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert "[default input]" in text.stdout

@@ -1,0 +1,147 @@
+"""Speech recognition: one interface, two backends, and the choice between them.
+
+A recognizer turns one utterance (16 kHz mono int16) into a ``Transcript``. It is constrained to
+the phrases the current question accepts, and it must say so when it did not hear speech
+(``no_input``) or heard speech that does not fit those phrases (``no_match``): a recognizer that
+forces noise onto "no" can hide an emergency. Backends are imported lazily so that the text path
+never loads an audio library.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .errors import ModelError, UsageError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+class Status(str, Enum):
+    """What a recognizer made of one utterance."""
+
+    OK = "ok"
+    NO_INPUT = "no_input"  # no speech in the audio
+    NO_MATCH = "no_match"  # speech that does not fit the question's phrases
+
+
+class Kind(str, Enum):
+    AUTO = "auto"
+    VOSK = "vosk"
+    POCKETSPHINX = "pocketsphinx"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One recognition result. ``text`` is empty unless ``status`` is ``ok``."""
+
+    text: str
+    status: Status
+    confidence: float
+    recognizer: str
+    audio_s: float
+    decode_s: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "status": self.status.value,
+            "confidence": round(self.confidence, 3),
+            "recognizer": self.recognizer,
+            "audio_s": round(self.audio_s, 3),
+            "decode_s": round(self.decode_s, 4),
+        }
+
+
+class Recognizer(Protocol):
+    """A speech recognizer constrained per call to a phrase list (``None``: free dictation)."""
+
+    name: str
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript: ...
+
+
+_SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^a-z' ]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, letters and apostrophes only, single spaces: the form phrases are compared in."""
+    return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower().replace("’", "'"))).strip()
+
+
+def phrase_set(phrases: Sequence[str]) -> tuple[str, ...]:
+    """Normalised, de-duplicated phrases in their first-seen order, empties dropped."""
+    seen: dict[str, None] = {}
+    for phrase in phrases:
+        norm = normalise(phrase)
+        if norm:
+            seen.setdefault(norm, None)
+    return tuple(seen)
+
+
+def find_vosk_model(model: Path | None = None) -> Path | None:
+    """The Vosk model to use: ``model`` if given (it must be valid), else one in the models folder.
+
+    ``model`` may be the model folder itself or a folder holding model folders. A given path that
+    holds no model is an error: the person asked for it, so silently falling back would mislead.
+    """
+    from . import models
+
+    if model is not None:
+        path = Path(model).expanduser()
+        if not models.structure_problems(path):
+            return path
+        inside = _first_model_in(path)
+        if inside is None:
+            raise ModelError(
+                f"--model {path}: no Vosk model there (expected am/final.mdl, graph/ and conf/); "
+                "get one with 'voice-triage models download'"
+            )
+        return inside
+    found = models.find_model()
+    return found if found is not None else _first_model_in(models.models_dir())
+
+
+def _first_model_in(folder: Path) -> Path | None:
+    from . import models
+
+    if not folder.is_dir():
+        return None
+    candidates = sorted(p for p in folder.iterdir() if p.is_dir() and not models.structure_problems(p))
+    # Prefer the small English model the project pins (grammars work only with small/lgraph models).
+    candidates.sort(key=lambda p: (p.name != models.DEFAULT_MODEL, "small" not in p.name, p.name))
+    return candidates[0] if candidates else None
+
+
+def open_recognizer(kind: str = "auto", model: Path | None = None) -> Recognizer:
+    """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx."""
+    try:
+        chosen = Kind(kind)
+    except ValueError:
+        raise UsageError(f"--asr {kind!r}: use auto, vosk or pocketsphinx") from None
+    if chosen is Kind.POCKETSPHINX:
+        from .asr_sphinx import SphinxRecognizer
+
+        return SphinxRecognizer()
+    path = find_vosk_model(model)
+    if path is None:
+        if chosen is Kind.VOSK:
+            from . import models
+
+            raise ModelError(
+                f"no Vosk model found in {models.models_dir()}; get one with 'voice-triage models download' "
+                f"or pass --model PATH (or use --asr pocketsphinx)"
+            )
+        from .asr_sphinx import SphinxRecognizer
+
+        return SphinxRecognizer()
+    from .asr_vosk import VoskRecognizer
+
+    return VoskRecognizer(path)
