@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-nlu bench-voice system venv clean
+.PHONY: run test lint bench bench-nlu bench-voice bench-replay system venv a11y-deps clean
 
 system:
 	bash scripts/setup-system.sh
@@ -18,6 +18,18 @@ $(STAMP): pyproject.toml
 
 venv: system $(STAMP)
 
+# The accessibility test of the replay reports: Debian's chromium, and axe-core + playwright-core
+# pinned in tests/a11y/package-lock.json (installed into tests/a11y/node_modules, git-ignored).
+A11Y_STAMP := tests/a11y/node_modules/.installed
+
+a11y-deps: $(A11Y_STAMP)
+	bash scripts/setup-system.sh --a11y
+
+$(A11Y_STAMP): tests/a11y/package.json tests/a11y/package-lock.json
+	bash scripts/setup-system.sh --a11y
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $(A11Y_STAMP)
+
 run: venv
 	$(VENV)/bin/voice-triage session --text $(ARGS)
 
@@ -26,17 +38,20 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 # pytest exits 5 when it collects nothing: that is a broken test tree, never a pass.
-test: venv lint
+test: venv lint a11y-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
-bench: bench-nlu bench-voice
+bench: bench-nlu bench-voice bench-replay
 
 bench-nlu: venv
 	$(PY) -m tests.bench.bench_nlu
 
 bench-voice: venv
 	$(PY) -m tests.bench.bench_voice
+
+bench-replay: venv
+	$(PY) -m tests.bench.bench_replay
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -3,6 +3,10 @@
 #   espeak-ng     speech synthesis (pyttsx3's Linux driver loads libespeak-ng)
 #   libportaudio2 audio capture and playback (sounddevice)
 #   sox           resampling and noise mixing for the generated test speech
+# With --a11y (used by `make a11y-deps`, which `make test` needs) also what the accessibility test of
+# the replay reports needs:
+#   chromium      the browser that runs axe-core headless
+#   npm           installs axe-core and playwright-core into tests/a11y/node_modules (brings nodejs)
 # Only what is missing is installed; without root or apt-get it says what to run instead.
 set -euo pipefail
 
@@ -12,9 +16,13 @@ command -v sox >/dev/null 2>&1 || need+=(sox)
 if ! ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2'; then
   need+=(libportaudio2)
 fi
+if [ "${1:-}" = "--a11y" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  { command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; } || need+=(npm)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
-  echo "setup: system packages present (espeak-ng, sox, libportaudio2)"
+  echo "setup: system packages present (espeak-ng, sox, libportaudio2${1:+, chromium, npm})"
   exit 0
 fi
 

@@ -58,7 +58,8 @@ def cmd_triage(args: argparse.Namespace) -> int:
     else:
         print(f"Urgency: {decision.level.value.replace('_', ' ')}.")
         for part in (decision.advice, decision.why, decision.safety_net):
-            print(part)
+            if part:
+                print(part)
     return 0
 
 
@@ -107,9 +108,54 @@ def print_understanding(result: dict[str, Any], as_json: bool) -> None:
     print("; ".join(parts))
 
 
+def question_phrases(question_id: str | None) -> tuple[str, ...]:
+    """The phrase list a recognizer is held to for a question id (no id: the yes/no answers)."""
+    from .grammar import load_grammar
+
+    kind, about = "yes_no", ()
+    if question_id is not None:
+        from .questions import load_questions, question_list
+
+        rows = {row["id"]: row for row in question_list(load_questions(), load_rulebook(), Locale.UK)}
+        if question_id not in rows:
+            raise UsageError(f"--question {question_id!r} is not a question id (see 'voice-triage questions')")
+        kind, about = rows[question_id]["kind"], tuple(rows[question_id]["asks_about"])
+    return load_grammar().phrases_for(kind, about)
+
+
+def understand_audio(args: argparse.Namespace) -> dict[str, Any]:
+    """Recognize a WAV file held to the question's phrases, then understand the transcript."""
+    from pathlib import Path
+
+    from .audio import read_wav
+    from .recognizer import Status, open_recognizer
+
+    phrases = question_phrases(args.question)
+    audio = read_wav(args.audio)
+    recognizer = open_recognizer(args.asr, Path(args.model) if args.model else None)
+    transcript = recognizer.transcribe(audio.samples, phrases)
+    result = understand_text(transcript.text if transcript.status is Status.OK else "")
+    result["transcript"] = transcript.as_json()
+    result["recognizer"] = transcript.recognizer
+    return result
+
+
 def cmd_understand(args: argparse.Namespace) -> int:
+    if args.audio is not None:
+        if args.text is not None:
+            raise UsageError("understand takes TEXT or --audio FILE.wav, not both")
+        result = understand_audio(args)
+        if not args.json and result["transcript"]["status"] != "ok":
+            print(f"heard: nothing usable ({result['transcript']['status'].replace('_', ' ')})")
+            return 0
+        if not args.json:
+            print(f"heard: {result['transcript']['text']!r} ({result['recognizer']})")
+        print_understanding(result, args.json)
+        return 0
+    if args.question is not None:
+        raise UsageError("--question applies only with --audio")
     if args.text is None:
-        raise UsageError("understand needs TEXT (the words to understand)")
+        raise UsageError("understand needs TEXT (the words to understand) or --audio FILE.wav")
     print_understanding(understand_text(args.text), args.json)
     return 0
 
@@ -207,6 +253,37 @@ def add_audio_commands(sub: Any) -> None:
     p.set_defaults(func=cmd_models)
 
 
+def cmd_voice_session(args: argparse.Namespace, report: Any) -> int:
+    from pathlib import Path
+
+    from .microphone import parse_device
+    from .session_voice import VoiceOptions, run_voice_session
+
+    options = VoiceOptions(
+        asr=args.asr, model=Path(args.model) if args.model else None, input_device=parse_device(args.input_device),
+        output_device=parse_device(args.output_device), silence_ms=args.silence_ms, no_input_s=args.no_input_s,
+        rate=args.rate, volume=args.volume, voice=args.voice, locale=args.locale,
+    )
+    status, _result = run_voice_session(options, report)
+    return status
+
+
+def add_voice_options(p: argparse.ArgumentParser) -> None:
+    """Options of the voice session (ignored with --text)."""
+    from .microphone import DEFAULT_NO_INPUT_S, DEFAULT_SILENCE_MS
+    from .speaker import DEFAULT_RATE
+
+    p.add_argument("--asr", choices=["auto", "vosk", "pocketsphinx"], default="auto",
+                   help="recognizer: vosk when a model is installed (auto), else pocketsphinx")
+    p.add_argument("--model", metavar="PATH", help="Vosk model folder (default: models/ or $VOICE_TRIAGE_MODELS)")
+    p.add_argument("--input-device", metavar="ID|NAME", help="microphone (see 'voice-triage devices')")
+    p.add_argument("--silence-ms", type=int, default=DEFAULT_SILENCE_MS, metavar="MS",
+                   help=f"pause that ends an answer (default {DEFAULT_SILENCE_MS}; raise it for slow speech)")
+    p.add_argument("--no-input-s", type=float, default=DEFAULT_NO_INPUT_S, metavar="S",
+                   help=f"wait for an answer to start before reprompting (default {DEFAULT_NO_INPUT_S:g})")
+    add_speech_options(p, DEFAULT_RATE)
+
+
 def add_speech_options(p: argparse.ArgumentParser, default_rate: int) -> None:
     p.add_argument("--rate", type=int, default=default_rate, help=f"words per minute (default {default_rate})")
     p.add_argument("--volume", type=float, default=1.0, help="0.0–1.0 (default 1.0)")
@@ -264,9 +341,7 @@ def cmd_session(args: argparse.Namespace) -> int:
 
     report = Path(args.report) if args.report else None
     if not (args.text or args.json):
-        # The voice session (issue 5) plugs in here, e.g. `from .session_voice import ...`, with
-        # run_text_session as its fallback. Until then a session without --text runs in text.
-        sys.stderr.write(f"{PROG}: the voice session is not available yet; running in text mode\n")
+        return cmd_voice_session(args, report)
     from .session_text import run_text_session
 
     return run_text_session(args.locale, json_mode=args.json, report=report)
@@ -292,6 +367,7 @@ def add_session_commands(sub: Any, locale_default: str) -> None:
                    help="with --text: JSON lines only on stdout (ask, say, decision, end)")
     add_locale(p, locale_default)
     p.add_argument("--report", metavar="FILE.json", help="write the session record here (owner-only file)")
+    add_voice_options(p)
     p.set_defaults(func=cmd_session)
 
     p = sub.add_parser("questions", help="list every question: id, kind, the findings it asks about, its words")
@@ -329,6 +405,11 @@ def build_parser(locale_default: str) -> argparse.ArgumentParser:
 
     p = sub.add_parser("understand", help="show the answer and findings understood from words")
     p.add_argument("text", nargs="?", metavar="TEXT", help="what the person said or typed")
+    p.add_argument("--audio", metavar="FILE.wav", help="recognize a WAV file (8–48 kHz, mono or stereo) instead")
+    p.add_argument("--question", metavar="ID", help="with --audio: the question answered (its phrases; default yes/no)")
+    p.add_argument("--asr", choices=["auto", "vosk", "pocketsphinx"], default="auto",
+                   help="recognizer: auto uses Vosk when a model is installed, else pocketsphinx")
+    p.add_argument("--model", metavar="PATH", help="Vosk model folder (default: the models folder)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_understand)
 

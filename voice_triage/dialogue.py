@@ -142,6 +142,7 @@ class Conversation:
         self._no_input = self._no_match = self._unsure = 0
         self._closing = False
         self._ranks: dict[str, int] = {}
+        self._levels: dict[tuple[frozenset[str], frozenset[str]], int] = {}  # decide() memo for _raises
 
     # --- the public API -------------------------------------------------------------------------
 
@@ -191,21 +192,25 @@ class Conversation:
         return events + self._resolve(reply, understanding)
 
     def no_input(self) -> list[Event]:
+        self.last_understanding = None
         if self._closing:
             return self._close(False)
         return self._miss(no_input=True) if self._step and not self.done else []
 
     def no_match(self, text: str = "") -> list[Event]:
+        self.last_understanding = None
         if self._closing:
             return self._close(False)
         return self._miss(no_input=False) if self._step and not self.done else []
 
     def end_of_input(self) -> list[Event]:
+        self.last_understanding = None
         if self.done:
             return []
         if self._closing:
             self._closing = False
             self.done = True
+            self.last_outcome = "closed"
             return [End()]
         self.last_outcome = "end of input"
         return self._finish(early=True)
@@ -399,20 +404,33 @@ class Conversation:
             self._ranks[finding] = decide(self.book, [finding], (), self.locale).level.rank
         return self._ranks[finding]
 
-    def _decide(self, extra: tuple[str, ...] = ()) -> Decision:
+    def _decide(self) -> Decision:
         found = self.findings()
-        return decide(self.book, found["present"] + extra, found["unsure"], self.locale)
+        return decide(self.book, found["present"], found["unsure"], self.locale)
+
+    def _rank_with(self, extra: frozenset[str]) -> int:
+        key = (frozenset(f for f, s in self._status.items() if s is Status.PRESENT) | extra,
+               frozenset(f for f, s in self._status.items() if s is Status.UNSURE))
+        if key not in self._levels:
+            self._levels[key] = decide(self.book, key[0], key[1], self.locale).level.rank
+        return self._levels[key]
 
     def _raises(self, finding: str) -> bool:
-        """Would this finding, if present, make the advice more urgent than it is now?"""
-        return self._decide((finding,)).level.rank > self._decide().level.rank
+        """Could this finding, if present, make the advice more urgent: alone, or together with one
+        finding not yet asked about (a risk factor matters with a warning symptom, rule 2)?"""
+        if self._rank_with(frozenset((finding,))) > self._rank_with(frozenset()):
+            return True
+        others = (g for g in self.book.findings if g != finding and g not in self._status)
+        return any(self._rank_with(frozenset((finding, g))) > self._rank_with(frozenset((g,))) for g in others)
 
     def _worth(self, step: Step) -> bool:
         if step.role in (Role.CONFIRM, Role.RECHECK):
             return self._status.get(step.asks_about[0]) is not Status.PRESENT
         if step.role is Role.REGROUP:
-            doubt = any(self._status.get(f) in (Status.PRESENT, Status.UNSURE) for f in step.asks_about)
-            return not doubt and any(self._raises(f) for f in step.asks_about)
+            # Only when every part was answered "no": a part skipped because it could not change the
+            # advice may be what the "yes" was about.
+            every_no = all(self._status.get(f) is Status.ABSENT for f in step.asks_about)
+            return every_no and any(self._raises(f) for f in step.asks_about)
         return any(f not in self._status and self._raises(f) for f in step.asks_about)
 
     def _next(self) -> list[Event]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 
-from .content import LineDict, check_keys, load_data_file, load_yaml
+from .content import LineDict, LineList, check_keys, load_data_file, load_yaml
 from .errors import ContentError
 from .templates import Expander, TemplateError
 
@@ -106,6 +106,13 @@ class Lexicon:
             self._cache[raw] = result
         return result
 
+    def words(self, text: str) -> list[str]:
+        """Normalised words of clean lower-case text such as an expanded phrase (fast path)."""
+        out = [w for raw in _TOKEN_RE.findall(text) if raw not in self.hesitations for w in self._word(raw)]
+        if not any(w in self.rewrite_first for w in out):
+            return out
+        return [tok.word for tok in self.tokens(text)]
+
     def tokens(self, text: str) -> list[Token]:
         """Lower-case words of ``text`` with contractions, digits and rewrites normalised."""
         text = text.lower()
@@ -177,8 +184,8 @@ class Grammar:
 
 
 def _expander(doc: LineDict, file: str) -> Expander:
-    rules = doc.get("rules") or {}
-    if not isinstance(rules, dict):
+    rules = doc.get("rules") or LineDict()
+    if not isinstance(rules, LineDict):
         raise ContentError(file, "rules", "expected a mapping of rule names to templates")
     for name, value in rules.items():
         if not isinstance(value, str) or not value.strip():
@@ -299,7 +306,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a mapping")
     for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations"):
         items = doc[key]
-        if not isinstance(items, list) or not items:
+        if not isinstance(items, LineList) or not items:
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a non-empty list")
         for index, item in enumerate(items):
             if key == "rewrites":

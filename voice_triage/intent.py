@@ -44,16 +44,18 @@ WORD_MIN_LENGTH: Final = 5
 ANSWER_MIN_SCORE: Final = 88
 ANSWER_FUZZY_MIN_CHARS: Final = 6
 #: A phrase's words may be spread over at most this many extra content words ("numb round my left
-#: bum cheek"). Larger finds more paraphrases but joins words from unrelated parts of a sentence.
-MAX_GAP: Final = 3
+#: bum cheek"). Larger finds more paraphrases but joins words from unrelated parts of a sentence:
+#: 3 read "my back hurts and the pain goes down my leg" as "leg hurts".
+MAX_GAP: Final = 2
 #: Findings whose mean word score (0-1) is below this are dropped rather than guessed.
 FINDING_MIN_SCORE: Final = 0.88
 
 _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 _INTERJECTIONS: Final = frozenset(
-    "yes yeah yep yup yea aye no nope nah naw sure definitely absolutely correct right".split()
+    ("yes", "yeah", "yep", "yup", "yea", "aye", "no", "nope", "nah", "naw", "sure", "definitely",
+     "absolutely", "correct", "right")
 )
-_SUBJECTS: Final = frozenset("i it my the there that she he we they its this".split())
+_SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this"))
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
@@ -149,7 +151,7 @@ class Matcher:
         for absent_only, table in ((False, grammar.findings), (True, grammar.absent_only)):
             for fid, phrases in table.items():
                 for phrase in phrases:
-                    words = [t.word for t in self.lex.tokens(phrase.text)]
+                    words = self.lex.words(phrase.text)
                     content = frozenset(w for w in words if w not in self.lex.ignore and w not in self.lex.cues)
                     negated = any(w in self.lex.cues for w in words)
                     if not content:
@@ -171,7 +173,7 @@ class Matcher:
         self._vocab_set = frozenset(self._vocab)
 
     def _key(self, text: str) -> str:
-        return " ".join(t.word for t in self.lex.tokens(text))
+        return " ".join(self.lex.words(text))
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Matcher per process (load_matcher)
     def _correct(self, word: str) -> tuple[str, float]:
@@ -238,7 +240,7 @@ class Matcher:
         if _find_seqs(words, self._unsure_seqs):
             return Answer.UNSURE
         # A leading interjection answers the question; the rest may describe ("yes I can't pee").
-        if words[0] in _INTERJECTIONS or words[0] in self.lex.cues:
+        if words[0] in _INTERJECTIONS or words[0] == "never":
             for n in range(min(self._prefix_max, len(words) - 1), 0, -1):
                 found = self._answers.get(" ".join(words[:n]))
                 if found in (Answer.YES, Answer.NO) and words[n] not in self.lex.cues:
@@ -343,14 +345,16 @@ class Matcher:
         for hit in hits:
             scoped = [c for c in cues if in_scope(c, hit)]
             hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
-            if hit.cand.negated:
-                present = bool(scoped)
-            else:
-                present = not [c for c in scoped if c not in claimed]
+            # A phrase that carries its own negation ("can't pee") is present when negated and
+            # absent in its plain form ("I can pee"); any other phrase is absent when negated.
+            present = bool(scoped) if hit.cand.negated else not [c for c in scoped if c not in claimed]
             present = present or hedged  # doubt never becomes "absent"
             if hit.cand.absent_only and present:
                 continue
-            span = " ".join(t.shown for t in piece[min(hit.start, *scoped) if scoped else hit.start : hit.end + 1] if t.shown)
+            first = min(hit.start, *scoped) if scoped else hit.start
+            while first > 0 and not piece[first].shown:  # "haven't" → have + not: start at "haven't"
+                first -= 1
+            span = " ".join(t.shown for t in piece[first : hit.end + 1] if t.shown)
             out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span))
         return out
 

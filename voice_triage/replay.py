@@ -100,7 +100,7 @@ def _recognizer(kind: str, model: str | None) -> Any:
     # One recognizer per process and backend: loading a model costs far more than a session.
     from .recognizer import open_recognizer
 
-    return open_recognizer(kind, Path(model) if model else None)  # type: ignore[arg-type]
+    return open_recognizer(kind, Path(model) if model else None)
 
 
 @functools.cache

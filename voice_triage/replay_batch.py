@@ -9,6 +9,7 @@ thread anyway; each worker loads its recognizer once and reuses it for every man
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import sys
 import time
@@ -28,17 +29,23 @@ BAR_WIDTH: Final = 30
 MAX_JOBS: Final = 32
 
 
+def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
+    """Libraries that print (pyttsx3: "Audio saved to ...") must not corrupt the JSON on stdout."""
+    return contextlib.redirect_stdout(sys.stderr)
+
+
 def _replay_one(path: str, asr: str, model: str | None, report: str | None) -> dict[str, Any]:
     """Run one manifest (in a worker process); returns its report object or an error record."""
     from .replay import replay_file
     from .report_html import make_private_dir, session_json, write_session_report
 
     try:
-        if report is None:
-            return session_json(replay_file(Path(path), asr, model))
-        folder = make_private_dir(Path(report))
-        result = replay_file(Path(path), asr, model, make_private_dir(folder / "audio"))
-        return write_session_report(result, folder)
+        with _quiet_stdout():
+            if report is None:
+                return session_json(replay_file(Path(path), asr, model))
+            folder = make_private_dir(Path(report))
+            result = replay_file(Path(path), asr, model, make_private_dir(folder / "audio"))
+            return write_session_report(result, folder)
     except TriageError as exc:
         return {"error": str(exc), "status": exc.exit_status, "result": "ERROR"}
 
@@ -48,12 +55,13 @@ def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, 
     from .replay import replay_file
     from .report_html import make_private_dir, session_json, text_summary, write_session_report
 
-    if report_dir is None:
-        data = session_json(replay_file(path, asr, model))
-    else:
-        folder = make_private_dir(report_dir)
-        result = replay_file(path, asr, model, make_private_dir(folder / "audio"))
-        data = write_session_report(result, folder)
+    with _quiet_stdout():
+        if report_dir is None:
+            data = session_json(replay_file(path, asr, model))
+        else:
+            folder = make_private_dir(report_dir)
+            result = replay_file(path, asr, model, make_private_dir(folder / "audio"))
+            data = write_session_report(result, folder)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
@@ -148,7 +156,10 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
             futures = {pool.submit(_replay_one, str(path), asr, model, reports[i]): i for i, path in enumerate(paths)}
             for future in concurrent.futures.as_completed(futures):
                 index = futures[future]
-                datas[index] = future.result()
+                try:
+                    datas[index] = future.result()
+                except Exception as exc:  # a worker died (killed, out of memory): report, keep going
+                    datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
                 progress.update(names[index], datas[index]["result"])
     wall_s = time.perf_counter() - started
     rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]

@@ -175,7 +175,8 @@ def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
         level = Level(expect_doc["level"])
     except ValueError:
         allowed = ", ".join(level.value for level in Level)
-        raise _fail(file, where(expect_doc, "level", "expect"), f"{expect_doc['level']!r} is not one of: {allowed}") from None
+        raise _fail(file, where(expect_doc, "level", "expect"),
+                    f"{expect_doc['level']!r} is not one of: {allowed}") from None
     finding_ids = load_rulebook().findings.keys()
     expect = Expected(
         level=level,

@@ -58,7 +58,7 @@ class Recorder:
              process_s: float, extra: dict[str, Any] | None = None) -> None:
         """One input: ``received`` is answer | no_input | no_match | end_of_input."""
         heard = conversation.last_understanding
-        if received == "end_of_input":
+        if conversation.last_outcome == "end of input":
             self.ended = "end_of_input"
         elif conversation.last_outcome == "stop":
             self.ended = "stopped"

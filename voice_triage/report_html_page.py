@@ -22,6 +22,7 @@ th, td { border: 1px solid #555; padding: 0.3rem 0.5rem; text-align: left; verti
 thead th { background: #e8e8e8; }
 .pass { color: #0a4d14; border: 2px solid #0a4d14; padding: 0 0.3rem; font-weight: bold; }
 .fail { color: #8a0000; border: 2px dashed #8a0000; padding: 0 0.3rem; font-weight: bold; }
+figure { margin: 0.5rem 0; }
 audio { display: block; margin: 0.25rem 0; }
 :focus { outline: 3px solid #0b4f9c; outline-offset: 2px; }
 """
@@ -68,12 +69,15 @@ def _table(caption: str, head: Sequence[str], rows: Sequence[Sequence[str]], row
     return "\n".join(out)
 
 
-def _audio(href: str | None, label: str) -> str:
+def _audio(href: str | None, label: str, text: str = "") -> str:
+    """A labelled player with its words beside it (the text alternative) and a download link."""
+    said = f": “{_e(text)}”" if text else ""
     if not href:
-        return "<p>(audio not kept)</p>"
+        return f"<p>{_e(label)}{said} (audio not kept)</p>"
     src = _e(href)
-    return (f'<audio controls preload="none" src="{src}" aria-label="{_e(label)}"></audio>'
-            f'<p><a href="{src}">Download: {_e(label)} (WAV)</a></p>')
+    return (f"<figure><figcaption>{_e(label)}{said}</figcaption>"
+            f'<audio controls preload="none" src="{src}" aria-label="{_e(label)}"></audio>'
+            f'<a href="{src}">Download: {_e(label)} (WAV)</a></figure>')
 
 
 def _interpretation(interp: dict[str, Any]) -> str:
@@ -108,7 +112,7 @@ def _turn_section(turn: dict[str, Any]) -> list[str]:
     return [
         f'<section aria-labelledby="turn-{n}">', f'<h3 id="turn-{n}">{_e(heading)}</h3>',
         _audio(turn["prompt"]["audio"], f"Prompt audio, turn {n}"),
-        _audio(turn["recording"], f"Recorded answer, turn {n}"),
+        _audio(turn["recording"], f"Recorded answer, turn {n}", turn["reference"] or ""),
         _table(f"Details of turn {n}", ["Item", "Value"], rows), "</section>",
     ]
 

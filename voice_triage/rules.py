@@ -113,7 +113,11 @@ def decide(
         for fid in doubted:
             advice += " " + words.unsure.format(finding=book.findings[fid].plain)
     told = [book.findings[fid].plain for fid in present_ids if book.findings[fid].tier is not Tier.CONTEXT]
-    why = words.why.format(findings=_join_plain(told)) if told else words.why_none
+    if told:
+        why = words.why.format(findings=_join_plain(told))
+    else:
+        # With only doubts, the advice already names them; "no warning signs" would contradict it.
+        why = "" if unsure_ids else words.why_none
     return Decision(
         level=level,
         present=present_ids,

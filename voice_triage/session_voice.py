@@ -3,26 +3,36 @@
 The conversation (dialogue.py) is a pure state machine; this loop gives it ears and a voice.
 Every prompt is printed as well as spoken (people who are hard of hearing, screen-reader users,
 testers), and the transcript of each answer is shown so a mishearing can be seen. The three audio
-components are chosen in one place (:func:`open_components`) behind small interfaces, so a test
-or a benchmark can swap the microphone for a recorded one without touching the loop.
+components are chosen in one place (:func:`open_components`) behind small interfaces, so a
+benchmark can drive the same loop with other parts.
+
+Barge-in (stopping a prompt when the person talks over it) is not enabled: without echo
+cancellation the prompt itself, heard through the microphone, would interrupt the prompt. The
+speaker supports stopping (``Speaker.stop`` / ``interrupt``) for a front end that has it.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from .errors import DeviceError
 from .microphone import MicConfig, Microphone, Status, Utterance
 from .speaker import Played, Speaker
 
+if TYPE_CHECKING:
+    from .dialogue import Conversation, Event
+    from .report import Recorder
+
 #: Consecutive windows of digital silence (muted/unplugged microphone, or the end of a recorded
 #: input) before the session treats the input as gone and ends with the safety message. One is
 #: not enough: a noise-gated microphone can be digitally silent while the person thinks.
 DEAD_LIMIT: Final = 2
+PROG: Final = "voice-triage"
 
 
 class Listener(Protocol):
@@ -69,10 +79,12 @@ class Components:
 
 @dataclass
 class SessionResult:
-    decision: Any = None
+    status: int = 0
     turns: int = 0
     latencies_s: list[float] = field(default_factory=list)  # end of speech detected → next prompt's 1st sample
     decode_s: list[float] = field(default_factory=list)
+    #: Per answered turn with a spoken reply: (latency, of which recognizer decode time) in seconds.
+    timings: list[tuple[float, float]] = field(default_factory=list)
     spoken: bool = True  # False once speech output failed and the session went on in text
 
 
@@ -80,31 +92,33 @@ def open_components(options: VoiceOptions) -> Components:
     """The one place that picks the microphone, recognizer and speaker. DeviceError: no microphone."""
     from .recognizer import open_recognizer
 
+    speaker = Speaker(options.rate, options.volume, options.voice, options.output_device)  # bad option: fail first
     mic = Microphone(MicConfig(options.input_device, options.silence_ms, options.no_input_s)).open()
     try:
-        recognizer = open_recognizer(options.asr, options.model)  # type: ignore[arg-type]
+        recognizer = open_recognizer(options.asr, options.model)
     except BaseException:
         mic.close()
         raise
-    speaker = Speaker(options.rate, options.volume, options.voice, options.output_device)
     return Components(mic, recognizer, speaker)
 
 
 class VoiceLoop:
-    """Drives one Conversation with the given components; printing goes to ``out``."""
+    """Drives one Conversation with the given components; text goes to ``out``, notices to ``err``."""
 
-    def __init__(self, conversation: Any, components: Components, out: TextIO = sys.stdout,
-                 err: TextIO = sys.stderr) -> None:
+    def __init__(self, conversation: Conversation, components: Components, recorder: Recorder | None = None,
+                 out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> None:
         from .grammar import load_grammar
 
         self.conv = conversation
         self.parts = components
+        self.recorder = recorder
         self.grammar = load_grammar()
         self.out = out
         self.err = err
         self.result = SessionResult()
         self._speech_ok = True
         self._pending_end: float | None = None  # when the last answer's end was detected
+        self._pending_decode = 0.0  # the recognizer's share of the coming latency
 
     def _show(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -117,36 +131,51 @@ class VoiceLoop:
         played = self.parts.speaker.say(text)
         if not played.played:
             self._speech_ok = self.result.spoken = False
-            self.err.write(f"voice-triage: speech output failed ({played.error}); showing the text only\n")
+            self.err.write(f"{PROG}: speech output failed ({played.error}); showing the text only\n")
             self.err.flush()
         elif self._pending_end is not None and played.first_sample_at is not None:
-            self.result.latencies_s.append(played.first_sample_at - self._pending_end)
+            latency = played.first_sample_at - self._pending_end
+            self.result.latencies_s.append(latency)
+            self.result.timings.append((latency, self._pending_decode))
         self._pending_end = None
+        self._pending_decode = 0.0
 
-    def _handle(self, events: Sequence[Any]) -> None:
-        from .dialogue import Ask, Decided, RateChanged, Say
+    def _handle(self, events: Sequence[Event]) -> None:
+        from .dialogue import Ask, RateChanged, Say
 
         for event in events:
             if isinstance(event, Say | Ask):
                 self._speak(event.text)
             elif isinstance(event, RateChanged):
                 self.parts.speaker.set_rate_factor(float(event.rate))
-            elif isinstance(event, Decided):
-                self.result.decision = event.decision
+        if self.recorder is not None:
+            self.recorder.prompted()
 
     def run(self) -> SessionResult:
         try:
             self._loop()
         except DeviceError as exc:  # the microphone died mid-way: never leave without the safety message
-            self.err.write(f"voice-triage: {exc}\n")
-            if not self.conv.done:
-                self._handle(self.conv.end_of_input())
+            self.err.write(f"{PROG}: {exc}\n")
+            self._hang_up()
+            self.result.status = exc.exit_status
         except KeyboardInterrupt:
-            if not self.conv.done:
-                self._speech_ok = False  # be quick: the person wants out
-                self._handle(self.conv.end_of_input())
-            raise
+            self._speech_ok = False  # be quick: the person wants out
+            self._hang_up()
+            self.result.status = 130
         return self.result
+
+    def _hang_up(self) -> None:
+        if not self.conv.done:
+            ask = self.conv.current
+            events = self.conv.end_of_input()
+            self._record(ask, None, "end_of_input", 0.0)
+            self._handle(events)
+
+    def _record(self, ask: Any, answer: str | None, received: str, started: float,
+                extra: dict[str, Any] | None = None) -> None:
+        if self.recorder is not None:
+            process = time.perf_counter() - started if started else 0.0
+            self.recorder.turn(ask, answer, received, self.conv, process, extra)
 
     def _loop(self) -> None:
         self._handle(self.conv.start())
@@ -154,46 +183,71 @@ class VoiceLoop:
         while not self.conv.done:
             ask = self.conv.current
             utterance = self.parts.mic.listen()
+            started = time.perf_counter()
             self.result.turns += 1
+            self._pending_end = utterance.detected_at
             if utterance.status is Status.DEAD:
                 dead += 1
                 if dead >= DEAD_LIMIT:
-                    self.err.write("voice-triage: the microphone is sending no sound at all; ending the session\n")
-                    self._handle(self.conv.end_of_input())
-                    break
-                self._pending_end = utterance.detected_at
-                self._handle(self.conv.no_input())
+                    self.err.write(f"{PROG}: the microphone is sending no sound at all; ending the session\n")
+                    self._pending_end = None
+                    self._hang_up()
+                    return
+            else:
+                dead = 0
+            if utterance.status is not Status.SPEECH:
+                events = self.conv.no_input()
+                self._record(ask, None, "no_input", started)
+                self._handle(events)
                 continue
-            dead = 0
-            self._pending_end = utterance.detected_at
-            if utterance.status is Status.NO_INPUT:
-                self._handle(self.conv.no_input())
-                continue
-            phrases = self.grammar.phrases_for(ask.kind, ask.asks_about) if ask is not None else None
-            transcript = self.parts.recognizer.transcribe(utterance.samples, phrases)
+            # While the conversation is closing ("shall I repeat that?") no question is open: yes/no.
+            kind, about = (ask.kind.value, ask.asks_about) if ask is not None else ("yes_no", ())
+            transcript = self.parts.recognizer.transcribe(utterance.samples, self.grammar.phrases_for(kind, about))
             self.result.decode_s.append(float(transcript.decode_s))
-            if transcript.status == "ok":
+            self._pending_decode = float(transcript.decode_s)
+            extra = {"transcript": transcript.as_json(), "speech_s": round(utterance.speech_s, 3)}
+            status = str(getattr(transcript.status, "value", transcript.status))
+            if status == "ok":
                 self._show(f'(heard: "{transcript.text}")')
-                self._handle(self.conv.hear(transcript.text))
-            elif transcript.status == "no_input":
-                self._handle(self.conv.no_input())
+                events = self.conv.hear(transcript.text)
+                self._record(ask, transcript.text, "answer", started, extra)
+            elif status == "no_input":
+                events = self.conv.no_input()
+                self._record(ask, None, "no_input", started, extra)
             else:
                 self._show("(not understood)")
-                self._handle(self.conv.no_match(transcript.text))
+                events = self.conv.no_match(transcript.text)
+                self._record(ask, None, "no_match", started, extra)
+            self._handle(events)
 
 
-def run_voice_session(options: VoiceOptions, conversation: Any, text_fallback: Callable[[], int],
-                      out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> tuple[int, SessionResult | None]:
-    """Run by voice; with no usable microphone say so and run ``text_fallback`` instead."""
+def run_voice_session(options: VoiceOptions, report: Path | None = None, out: TextIO = sys.stdout,
+                      err: TextIO = sys.stderr) -> tuple[int, SessionResult | None]:
+    """``voice-triage session``: by voice; with no usable microphone, say so and continue in text."""
+    from .clinical import load_rulebook
+    from .dialogue import Conversation
+    from .intent import load_matcher
+    from .questions import load_questions
+    from .report import Recorder, check_report_path, write_report
+    from .session_text import run_text_session
+
+    if report is not None:
+        check_report_path(report)
     try:
         components = open_components(options)
     except DeviceError as exc:
-        err.write(f"voice-triage: {exc}\nvoice-triage: no microphone, so continuing in text mode: "
-                  "type each answer and press Enter (or use 'voice-triage session --text').\n")
+        err.write(f"{PROG}: {exc}\n{PROG}: no microphone, so continuing in text mode: type each answer and "
+                  "press Enter (or use 'voice-triage session --text').\n")
         err.flush()
-        return text_fallback(), None
+        return run_text_session(options.locale, report=report), None
     try:
-        result = VoiceLoop(conversation, components, out, err).run()
+        conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), options.locale)
+        recorder = Recorder("voice", conversation.locale.value) if report is not None else None
+        result = VoiceLoop(conversation, components, recorder, out, err).run()
     finally:
         components.close()
-    return 0, result
+    if report is not None and recorder is not None:
+        record = recorder.record(conversation)
+        record["recognizer"] = getattr(components.recognizer, "name", "")
+        write_report(report, record)
+    return result.status, result

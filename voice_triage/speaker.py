@@ -106,10 +106,12 @@ def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Ren
             # has queued: measured here, rate changes were then lost or applied a prompt late, and
             # now and then no WAV was written. Draining espeak's queue around the render fixes both.
             _synchronize()
+            # The "Audio saved to" print comes from espeak's thread: keep stdout redirected until
+            # espeak has finished, or it lands in the middle of the conversation.
             with contextlib.redirect_stdout(io.StringIO()):
                 engine.save_to_file(text, str(path))
                 engine.runAndWait()
-            _synchronize()
+                _synchronize()
         except (ValueError, RuntimeError, OSError) as exc:
             raise SpeechError(f"speech synthesis failed for voice {voice!r}: {exc}") from exc
         try:
@@ -153,12 +155,23 @@ def voices() -> list[tuple[str, str]]:
         return [(str(v.id), str(v.name)) for v in _get_engine().getProperty("voices")]
 
 
+def check_voice(voice: str) -> None:
+    """pyttsx3 swallows a bad voice name (speech then comes in the old voice): refuse it up front."""
+    wanted = voice.split("+", 1)[0].strip().lower()  # "gmw/en-us+f3": variant suffixes are fine
+    known = {name for pair in voices() for name in (pair[0].lower(), pair[1].lower(), pair[0].rsplit("/", 1)[-1])}
+    if wanted not in known:
+        raise UsageError(f"--voice {voice!r} is not an espeak-ng voice (e.g. gmw/en, gmw/en-us; "
+                         "list them with 'espeak-ng --voices=en')")
+
+
 class Speaker:
     """Renders (cached) and plays prompts; `rate` can change during a conversation."""
 
     def __init__(self, rate: int = DEFAULT_RATE, volume: float = 1.0, voice: str | None = None,
                  device: int | str | None = None) -> None:
         check_settings(rate, volume)
+        if voice:
+            check_voice(voice)
         self.base_rate = rate
         self.rate = rate
         self.volume = volume

@@ -169,7 +169,7 @@ class Expander:
         results: list[tuple[str, ...]] = [()]
         for node in nodes:
             if isinstance(node, _Word):
-                results = [prefix + (node.text,) for prefix in results]
+                results = [(*prefix, node.text) for prefix in results]
                 continue
             if isinstance(node, _Rule):
                 options = self.expand_rule(node.name, node.column)

@@ -1,0 +1,119 @@
+"""Voice-session benchmarks: turn latency and peak memory of a whole spoken session.
+
+Run alone with ``python -m tests.bench.voice_session_bench`` (``make bench-voice`` runs it too).
+Sessions use the real parts: espeak-ng answers through an ALSA file device (sounddevice capture,
+our endpointer), pocketsphinx, the conversation, and pyttsx3 prompts played by sounddevice to a
+file device. The file device runs faster than real time, which is what makes timing meaningful:
+
+- turn latency = first sample of the next prompt handed to the output device minus the moment
+  the end of the answer was detected (so the --silence-ms wait is excluded, as the target says).
+  It is split into the recognizer's decode time and the rest (dialogue, synthesis, playback start).
+- peak memory = maximum resident set size of a `voice-triage session` subprocess.
+
+Targets (issue 5): median turn latency < 300 ms; peak memory < 300 MB.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Final
+
+from tests.conftest import cli_command
+from tests.filemic import asoundrc, env_for, recording, run_python
+
+LATENCY_TARGET_S: Final = 0.300
+MEMORY_TARGET_MB: Final = 300.0
+
+#: A whole self-care session: nothing to the open question (given up after three waits), then "no"
+#: to every question and to the closing offer. Light room noise under everything.
+ANSWERS: Final = 16
+
+_DRIVER = """
+import json
+from voice_triage.clinical import load_rulebook
+from voice_triage.dialogue import Conversation
+from voice_triage.intent import load_matcher
+from voice_triage.questions import load_questions
+from voice_triage.session_voice import VoiceLoop, VoiceOptions, open_components
+import io
+options = VoiceOptions(asr="pocketsphinx", silence_ms=800, no_input_s=2.0)
+parts = open_components(options)
+conv = Conversation(load_rulebook(), load_matcher(), load_questions(), "uk")
+result = VoiceLoop(conv, parts, out=io.StringIO()).run()
+parts.close()
+print(json.dumps(dict(latencies=result.latencies_s, timings=result.timings, turns=result.turns,
+                      level=conv.decision.level.value if conv.decision else None)))
+"""
+
+
+def _session_audio(folder: Path) -> Path:
+    parts: list[str | float] = [7.0]
+    for _ in range(ANSWERS):
+        parts += ["no", 1.5]
+    return recording(parts, folder, noise=0.003)
+
+
+def bench_latency() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
+        home = Path(tmp) / "home"
+        asoundrc(home, _session_audio(Path(tmp) / "audio"), Path(tmp) / "played.raw")
+        done = run_python(home, _DRIVER, timeout=1800)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-2000:])
+        data = json.loads(done.stdout.strip().splitlines()[-1])
+    latencies = [float(x) for x in data["latencies"]]
+    answered = [(float(lat), float(dec)) for lat, dec in data["timings"] if dec > 0]
+    return {
+        "turns": data["turns"],
+        "decision": data["level"],
+        "latency_median_s": statistics.median(latencies) if latencies else None,
+        "latency_max_s": max(latencies) if latencies else None,
+        "answered_latency_median_s": statistics.median(lat for lat, _ in answered) if answered else None,
+        "decode_median_s": statistics.median(dec for _, dec in answered) if answered else None,
+        "other_median_s": statistics.median(lat - dec for lat, dec in answered) if answered else None,
+        "no_input_latency_median_s": statistics.median(lat for lat, dec in data["timings"] if dec == 0)
+        if any(dec == 0 for _, dec in data["timings"]) else None,
+        "target_s": LATENCY_TARGET_S,
+    }
+
+
+def bench_memory() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
+        home = Path(tmp) / "home"
+        asoundrc(home, _session_audio(Path(tmp) / "audio"))
+        # A helper process runs the session as its only child, so RUSAGE_CHILDREN is that session.
+        probe = (
+            "import resource, subprocess, sys\n"
+            f"done = subprocess.run({[*cli_command(), 'session', '--asr', 'pocketsphinx', '--no-input-s', '2']!r},"
+            " stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+            "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", probe], env=env_for(home), capture_output=True, text=True,
+                              timeout=1800, check=False)
+        status, kb = done.stdout.split()
+    peak_mb = int(kb) / 1024
+    return {"exit_status": int(status), "peak_rss_mb": round(peak_mb, 1), "target_mb": MEMORY_TARGET_MB}
+
+
+def main() -> int:
+    latency = bench_latency()
+    print("voice session turn latency (end of answer detected → first sample of next prompt):")
+    for key, value in latency.items():
+        print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
+    memory = bench_memory()
+    print("voice session peak memory:")
+    for key, value in memory.items():
+        print(f"  {key}: {value}")
+    ok_latency = latency["latency_median_s"] is not None and latency["latency_median_s"] < LATENCY_TARGET_S
+    ok_memory = memory["peak_rss_mb"] < MEMORY_TARGET_MB
+    print(f"latency target {'met' if ok_latency else 'MISSED'}; memory target {'met' if ok_memory else 'MISSED'}")
+    return 0 if ok_latency and ok_memory else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

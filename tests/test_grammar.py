@@ -1,0 +1,127 @@
+"""Every shipped grammar file loads strictly; malformed files name the file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voice_triage.clinical import load_rulebook
+from voice_triage.errors import ContentError
+from voice_triage.grammar import load_answers, load_grammar, load_lexicon, load_symptoms
+from voice_triage.intent import Matcher
+
+IDS = ("saddle_numbness", "urinary_retention")
+
+
+def write(tmp_path: Path, text: str, name: str = "g.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_grammars_load_and_cover_every_finding() -> None:
+    grammar = load_grammar()
+    assert set(grammar.findings) == set(load_rulebook().findings)
+    assert all(grammar.findings[i] for i in grammar.findings)
+    Matcher(grammar)  # also checks that no two findings share a phrase's content words
+
+
+@pytest.mark.parametrize(
+    ("finding", "word"),
+    [
+        ("urinary_retention", "wee"),
+        ("urinary_retention", "pee"),
+        ("bowel_incontinence", "poo"),
+        ("saddle_numbness", "bum"),
+        ("saddle_numbness", "back passage"),
+        ("saddle_numbness", "down below"),
+        ("saddle_numbness", "privates"),
+        ("back_pain", "threw my back out"),
+        ("persistent_pain", "six weeks"),
+    ],
+)
+def test_lay_words_are_in_the_phrases(finding: str, word: str) -> None:
+    assert any(word in p.text for p in load_grammar().findings[finding])
+
+
+def test_phrase_lists_for_recognizers() -> None:
+    grammar = load_grammar()
+    yes_no = grammar.phrases_for("yes_no", ["saddle_numbness"])
+    for phrase in ("yes", "no", "not sure", "repeat", "help", "stop", "slower", "faster"):
+        assert phrase in yes_no
+    assert "yet" not in yes_no  # misheard words are never offered to a recognizer
+    assert len(yes_no) < 2000
+    open_list = grammar.phrases_for("open", ["urinary_retention"])
+    assert "can't pee" in open_list and "yes" in open_list
+    assert not any("numb" in p for p in open_list)
+    with pytest.raises(ValueError):
+        grammar.phrases_for("essay", [])
+
+
+def symptoms(tmp_path: Path, body: str) -> Path:
+    return write(tmp_path, "rules:\n  pee: (pee|wee)\nfindings:\n" + body)
+
+
+def test_unknown_finding_id_names_file_and_line(tmp_path: Path) -> None:
+    path = symptoms(tmp_path, "  saddle_numbness:\n    templates: [numb bum]\n  sadle_numbnes:\n    templates: [x]\n")
+    with pytest.raises(ContentError) as info:
+        load_symptoms(IDS, path)
+    assert str(path) in str(info.value) and "line 6" in str(info.value) and "sadle_numbnes" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [("(can't|) <pee>", "empty alternative"), ("(can't <pee>", "unbalanced"), ("<poo>", "unknown rule")],
+)
+def test_malformed_template_names_file_and_line(tmp_path: Path, template: str, fragment: str) -> None:
+    body = f'  saddle_numbness:\n    templates:\n      - numb bum\n      - "{template}"\n'
+    body += "  urinary_retention:\n    templates: [can't pee]\n"
+    path = symptoms(tmp_path, body)
+    with pytest.raises(ContentError) as info:
+        load_symptoms(IDS, path)
+    message = str(info.value)
+    assert str(path) in message and "line 7" in message and fragment in message
+
+
+def test_one_phrase_for_two_findings_is_an_error(tmp_path: Path) -> None:
+    body = "  saddle_numbness:\n    templates: [numb bum, \"(can't|cannot) <pee>\"]\n"
+    body += "  urinary_retention:\n    templates: [\"can't <pee>\"]\n"
+    path = symptoms(tmp_path, body)
+    with pytest.raises(ContentError) as info:
+        load_symptoms(IDS, path)
+    assert "mapped to two findings" in str(info.value) and "line 7" in str(info.value)
+
+
+def test_missing_finding_is_an_error(tmp_path: Path) -> None:
+    path = symptoms(tmp_path, "  saddle_numbness:\n    templates: [numb bum]\n")
+    with pytest.raises(ContentError, match="urinary_retention"):
+        load_symptoms(IDS, path)
+
+
+def test_unknown_key_in_a_finding(tmp_path: Path) -> None:
+    path = symptoms(tmp_path, "  saddle_numbness:\n    templates: [numb bum]\n    tempaltes: [x]\n")
+    with pytest.raises(ContentError, match="tempaltes"):
+        load_symptoms(IDS, path)
+
+
+def test_answers_file_checks(tmp_path: Path) -> None:
+    kinds = "".join(f'    "{k}": [{k} word]\n' for k in ("yes", "no", "unsure", "repeat", "help", "stop"))
+    good = f"answers:\n{kinds}rates:\n  slower: [slower]\n  faster: [faster]\nunsure_anywhere: [not sure]\n"
+    answers, rates, _misheard, _anywhere = load_answers(write(tmp_path, good))
+    assert answers["yes"][0].text == "yes word" and rates["slower"][0].text == "slower"
+    clash = good.replace("[no word]", "[yes word]")
+    with pytest.raises(ContentError, match="mapped to two answers"):
+        load_answers(write(tmp_path, clash, "clash.yaml"))
+    bad = good.replace("[help word]", '["(help|"]')
+    with pytest.raises(ContentError) as info:
+        load_answers(write(tmp_path, bad, "bad.yaml"))
+    assert "bad.yaml" in str(info.value) and "line 6" in str(info.value)
+    with pytest.raises(ContentError, match="maybe"):
+        load_answers(write(tmp_path, good.replace('    "stop":', '    maybe: [x]\n    "stop":'), "extra.yaml"))
+
+
+def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
+    with pytest.raises(ContentError) as info:
+        load_lexicon(write(tmp_path, "cues: [not\nhedges: x\n"))
+    assert "line" in str(info.value)

@@ -1,0 +1,140 @@
+"""The matcher: answers, hedges, negation scope, body sites, bad input, corpus accuracy, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.bench.bench_nlu import evaluate, load_corpus
+from tests.conftest import run_cli
+from voice_triage.clinical import Tier, load_rulebook
+from voice_triage.intent import Answer, RateChange, Understanding, load_matcher
+
+
+def understand(text: str) -> Understanding:
+    return load_matcher().understand(text)
+
+
+def findings(text: str) -> dict[str, bool]:
+    return {f.id: f.present for f in understand(text).findings}
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("yes", Answer.YES), ("Yeah, I do.", Answer.YES), ("yet", Answer.YES), ("yep", Answer.YES),
+        ("i think so", Answer.YES), ("no", Answer.NO), ("nope not at all", Answer.NO),
+        ("i don't", Answer.NO), ("know", Answer.NO), ("not sure", Answer.UNSURE),
+        ("I don't know", Answer.UNSURE), ("not really", Answer.UNSURE),
+        ("no i'm not sure", Answer.UNSURE), ("i don't think so", Answer.UNSURE),
+        ("say that again", Answer.REPEAT), ("what do you mean", Answer.HELP), ("stop", Answer.STOP),
+        ("um yes please", Answer.YES), ("yes i can't pee", Answer.YES), ("no i can't pee", Answer.NO),
+    ],
+)
+def test_answers(text: str, answer: Answer) -> None:
+    assert understand(text).answer is answer
+
+
+@pytest.mark.parametrize("text", ["i do not", "i haven't", "no i have not", "it doesn't"])
+def test_negated_short_answers_are_never_yes(text: str) -> None:
+    assert understand(text).answer is Answer.NO
+
+
+@pytest.mark.parametrize("text", ["i can", "i have", "i do", "it does"])
+def test_plain_short_answers_are_never_no(text: str) -> None:
+    assert understand(text).answer is Answer.YES
+
+
+def test_rate_changes() -> None:
+    assert understand("slow down please").rate is RateChange.SLOWER
+    assert understand("yes but slower").rate is RateChange.SLOWER
+    assert understand("you're talking too slow").rate is RateChange.FASTER
+    assert understand("yes").rate is None
+
+
+def test_negation_has_clause_scope() -> None:
+    assert findings("no numbness but I can't pee properly") == {
+        "saddle_numbness": False, "urinary_retention": True,
+    }
+    assert findings("i don't have a fever and my bum is numb") == {"fever": False, "saddle_numbness": True}
+    assert findings("no fever or night sweats") == {"fever": False, "night_sweats": False}
+
+
+def test_polarity_comes_from_words_not_scores() -> None:
+    assert findings("I have numbness down below") == {"saddle_numbness": True}
+    assert findings("I haven't got numbness down below") == {"saddle_numbness": False}
+    assert findings("i can't pee") == {"urinary_retention": True}
+    assert findings("i can pee fine") == {"urinary_retention": False}
+
+
+@pytest.mark.parametrize("text", ["numb fingers", "my bike saddle hurts", "numb", "pins and needles in my hands"])
+def test_saddle_findings_need_a_body_site(text: str) -> None:
+    assert "saddle_numbness" not in findings(text)
+
+
+def test_several_findings_and_typos() -> None:
+    assert findings("i can't control my bladder or my bowels") == {
+        "urinary_incontinence": True, "bowel_incontinence": True,
+    }
+    assert findings("numbnes in my groin") == {"saddle_numbness": True}
+
+
+def test_doubt_never_becomes_absent() -> None:
+    u = understand("i'm not sure if my bum is numb")
+    assert u.answer is Answer.UNSURE
+    assert {f.id: f.present for f in u.findings} == {"saddle_numbness": True}
+
+
+def test_span_and_score() -> None:
+    (match,) = understand("my back passage has gone numb").findings
+    assert match.id == "saddle_numbness" and "back passage" in match.span and 0.88 <= match.score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   ", "a" * 10_000, "yes " * 3000, "😀😀😀", "\x00\x01\x02", "nein danke", "是的", "\u202e\u200b"]
+)
+def test_bad_input_is_not_understood(text: str) -> None:
+    u = understand(text)
+    assert u.answer is None and u.findings == () and u.rate is None
+
+
+def test_corpus_accuracy() -> None:
+    book = load_rulebook()
+    emergency = {f.id for f in book.findings.values() if f.tier is Tier.EMERGENCY}
+    rows = load_corpus()
+    assert len(rows) >= 300
+    report = evaluate(load_matcher(), rows, emergency)
+    assert report.swaps == 0
+    assert report.negation_errors == []
+    assert report.accuracy(("yes", "no", "unsure")) >= 0.97
+    assert report.f1[2] >= 0.95
+    held = evaluate(load_matcher(), [r for r in rows if r.split == "H"], emergency)
+    assert held.swaps == 0 and held.negation_errors == [] and held.f1[2] >= 0.9
+
+
+def test_cli_understand_json() -> None:
+    result = run_cli("understand", "--json", "no numbness but I can't pee properly")
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert set(obj) == {"text", "answer", "findings", "rate"}
+    assert obj["answer"] == "no"
+    assert [(f["id"], f["present"]) for f in obj["findings"]] == [
+        ("saddle_numbness", False), ("urinary_retention", True),
+    ]
+    assert set(obj["findings"][0]) == {"id", "present", "score", "span"}
+
+
+def test_cli_understand_text_and_errors() -> None:
+    result = run_cli("understand", "yeah")
+    assert result.returncode == 0 and "answer: yes" in result.stdout
+    missing = run_cli("understand")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1 and "TEXT" in missing.stderr
+
+
+@pytest.mark.parametrize("text", ["", "x" * 10_000, "🙂🙃", "\x07\x1b[31m", "¿Dónde está el baño?"])
+def test_cli_bad_input(text: str) -> None:
+    result = run_cli("understand", "--json", text)
+    assert result.returncode == 0, result.stderr
+    obj = json.loads(result.stdout)
+    assert obj["answer"] is None and obj["findings"] == [] and obj["text"] == text

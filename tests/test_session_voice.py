@@ -1,0 +1,122 @@
+"""Whole voice sessions with real parts: espeak-ng answers → ALSA file device → sounddevice →
+endpointer → pocketsphinx → matcher → Conversation → rules → pyttsx3 prompts played to a file.
+
+No mocks. Each session runs `voice-triage session` in a subprocess whose $HOME/.asoundrc makes the
+default capture device read the recorded answers and the default playback device write a file.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import cli_command
+from tests.filemic import asoundrc, env_for, recording
+from voice_triage import models
+from voice_triage.questions import load_questions
+
+pytestmark = pytest.mark.slow
+
+#: Waits are kept short so the sessions run quickly; silences in the recordings are longer than
+#: --silence-ms (ends each answer) and each recording ends in digital silence (the file's end).
+FAST = ("--no-input-s", "2", "--silence-ms", "800")
+
+
+def session(tmp_path: Path, answers: list[str | float], *extra: str, stdin: str = "",
+            timeout: float = 900) -> tuple[subprocess.CompletedProcess[str], dict[str, object], Path]:
+    home, played, report = tmp_path / "home", tmp_path / "played.raw", tmp_path / "session.json"
+    # Quiet room noise under everything (≈ -55 dBFS): real silence is never digital zeros.
+    asoundrc(home, recording(answers, tmp_path / "audio", noise=0.003), played)
+    done = subprocess.run([*cli_command(), "session", "--report", str(report), *FAST, *extra],
+                          env=env_for(home), input=stdin, capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    record = json.loads(report.read_text())
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    return done, record, played
+
+
+def spoken_answers(*words: str) -> list[str | float]:
+    """Say nothing to the open question (three 2 s waits: it is given up), then answer each yes/no one.
+
+    The open question's free description is the recognizer's hardest case and is tested there;
+    here the point is the spoken yes/no answers that decide the urgency.
+    """
+    parts: list[str | float] = [7.0]
+    for word in words:
+        parts += [word, 1.5]
+    return parts
+
+
+def test_spoken_yes_to_the_cauda_equina_question_is_an_emergency(tmp_path: Path) -> None:
+    # "yes" to saddle numbness, "yes" when it is read back.
+    done, record, played = session(tmp_path, spoken_answers("yes", "yes"), "--asr", "pocketsphinx")
+    out = done.stdout
+    assert record["decision"]["level"] == "emergency"  # type: ignore[index]
+    assert "saddle_numbness" in record["findings"]["present"]  # type: ignore[index]
+    assert record["front_end"] == "voice" and record["recognizer"] == "pocketsphinx"
+    assert '(heard: "yes")' in out and "Go to A&E now" in out  # prompts are printed as well as spoken
+    # Speech really went to the output device (the file holds the last prompt played).
+    audio = np.fromfile(played, dtype="<i2")
+    assert len(audio) > 22050 * 0.5 and np.abs(audio.astype(np.int32)).max() > 3000
+    assert "speech output failed" not in done.stderr
+
+
+def test_spoken_noes_end_in_self_care(tmp_path: Path) -> None:
+    # Every red-flag question and the closing "shall I repeat?": all "no".
+    answers = len(load_questions().yes_no) + 1
+    done, record, _played = session(tmp_path, spoken_answers(*["no"] * answers), "--asr", "pocketsphinx")
+    assert record["decision"]["level"] == "self_care", done.stdout  # type: ignore[index]
+    assert record["findings"]["unsure"] == []  # type: ignore[index]
+    assert "Most back pain gets better" in done.stdout
+
+
+def test_recording_that_stops_early_ends_with_the_safety_message(tmp_path: Path) -> None:
+    # "yes" to saddle numbness, then the input goes dead (the file ends) before the read-back is
+    # answered. Also: the speaker is missing, so the session goes on in text with one notice.
+    done, record, _played = session(tmp_path, spoken_answers("yes"), "--asr", "pocketsphinx",
+                                    "--output-device", "no such speaker")
+    assert "sending no sound" in done.stderr
+    assert done.stderr.count("speech output failed") == 1
+    assert "We stopped before the end" in done.stdout
+    assert record["ended"] == "end_of_input"
+    # A "yes" to an emergency question that was never read back is doubt, not "no": never self care.
+    assert record["decision"]["level"] in ("emergency", "urgent")  # type: ignore[index]
+    assert "saddle_numbness" in record["findings"]["unsure"] + record["findings"]["present"]  # type: ignore[index]
+
+
+def test_no_microphone_falls_back_to_text_mode_and_says_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    asoundrc(home, recording([0.5], tmp_path / "audio"))
+    typed = "my back aches\n" + "no\n" * 40  # more than enough for every question and the closing offer
+    done = subprocess.run([*cli_command(), "session", "--input-device", "no such microphone"], env=env_for(home),
+                          input=typed, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "no usable input device 'no such microphone'" in done.stderr
+    assert "continuing in text mode" in done.stderr
+    assert "Most back pain gets better" in done.stdout
+
+
+def test_bad_voice_options_are_usage_errors(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    asoundrc(home, recording([0.5], tmp_path / "audio"))
+    for option in (["--silence-ms", "20"], ["--rate", "5"], ["--asr", "whisper"]):
+        done = subprocess.run([*cli_command(), "session", *option], env=env_for(home), capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 2, (option, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(models.find_model() is None,
+                    reason="no Vosk model: run 'voice-triage models download' or unzip vosk-model-small-en-us-0.15 "
+                           "into models/ (see models/README.md)")
+def test_vosk_session_reaches_an_emergency(tmp_path: Path) -> None:
+    _done, record, _played = session(tmp_path, spoken_answers("yes", "yes"), "--asr", "vosk")
+    assert record["decision"]["level"] == "emergency"  # type: ignore[index]
+    assert record["recognizer"] == "vosk"
