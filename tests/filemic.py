@@ -3,9 +3,16 @@
 PortAudio reads ``$HOME/.asoundrc`` when sounddevice is first imported, so everything that
 captures runs in a subprocess with HOME pointing at a folder holding that file. The capture side
 reads a raw 16 kHz mono 16-bit file (recorded answers with silences between them); playback goes
-to another raw file, so a test can see that prompts were really played. Facts measured here: the
-device delivers audio faster than real time, and after the end of the file it returns near-zero
-samples (|x| <= 1) forever, without blocking or erroring.
+to another raw file, so a test can see that prompts were really played. Facts measured here:
+
+- capture runs faster than real time (nothing paces the "null" slave), so waits are counted in
+  samples, and a session over a 60 s recording takes a few seconds plus recognition;
+- past the end of the file, capture neither blocks nor errors: it replays its last buffer (960
+  samples) forever. The microphone reports that as "dead" input (an exact repeat no real
+  microphone produces) and the session ends with the safety message;
+- stopping and restarting the stream continues the file; re-opening the device rewinds it, so
+  the microphone keeps one stream open for the whole session;
+- each playback stream re-creates the output file: it holds the last prompt played.
 """
 
 from __future__ import annotations

@@ -42,8 +42,10 @@ MAX_GAP_PER_FRAME: Final = 40.0
 GAP_SCALE: Final = 80.0
 #: Garbage loop: total probability of entering it (against 1.0 shared by the phrases' first words)
 #: and of each further phone. Higher entry rejects more out-of-grammar speech and more real answers.
-GARBAGE_ENTER: Final = 1e-3
+GARBAGE_ENTER: Final = 0.0
 GARBAGE_LOOP: Final = 0.9
+#: Quiet padding added before and after the audio (see ``pad``).
+PAD_S: Final = 0.3
 #: Grammar searches kept compiled (one per distinct phrase list; questions reuse a few lists).
 CACHE_SIZE: Final = 16
 #: Filler (noise) insertion probability in grammar searches. pocketsphinx's default (1e-8) makes
@@ -77,7 +79,7 @@ PHONES: Final = (
 GARBAGE_PREFIX: Final = "++gb_"
 
 
-def phrase_automaton(phrases: Sequence[str]) -> tuple[int, int, list[Transition]]:
+def phrase_automaton(phrases: Sequence[str], word_prob: float | None = None) -> tuple[int, int, list[Transition]]:
     """The phrases as a minimal word automaton: (start, final, transitions) for ``create_fsg``.
 
     A flat alternation makes pocketsphinx start one word model per phrase: the 1,300-phrase answer
@@ -112,7 +114,8 @@ def phrase_automaton(phrases: Sequence[str]) -> tuple[int, int, list[Transition]
     for src, out in arcs.items():
         targets = [(word, dst) for word, dst in out]
         targets += [(word, final) for word, dst in out if dst in ends and dst != final]
-        transitions.extend((src, dst, 1.0 / len(targets), word) for word, dst in targets)
+        prob = word_prob if word_prob is not None else 1.0 / max(len(targets), 1)
+        transitions.extend((src, dst, prob, word) for word, dst in targets)
     return start, final, transitions
 
 
@@ -132,13 +135,25 @@ def add_garbage(start: int, final: int, transitions: list[Transition], enter: fl
         transitions.append((loop_state, final, (1.0 - loop) / len(PHONES), word))
 
 
+def pad(samples: npt.NDArray[np.int16], seconds: float) -> npt.NDArray[np.int16]:
+    """Quiet padding either side: clips cut off mid-word (recorders, endpointers) leave the grammar
+    no silence to end a phrase in, so the decoder returns a half-phrase ("yes it") instead."""
+    if seconds <= 0:
+        return samples
+    n = int(seconds * vad.RATE)
+    # Low-level deterministic dither, not zeros: log energy of digital silence upsets the features.
+    quiet = (np.random.default_rng(0).integers(-2, 3, n)).astype(np.int16)
+    return np.concatenate([quiet, samples, quiet])
+
+
 class SphinxRecognizer:
     """Grammar-constrained pocketsphinx with voice-activity and out-of-grammar rejection."""
 
     name = NAME
 
     def __init__(self, max_gap: float = MAX_GAP_PER_FRAME, garbage: float = GARBAGE_ENTER,
-                 garbage_loop: float = GARBAGE_LOOP, **config: Any) -> None:
+                 garbage_loop: float = GARBAGE_LOOP, word_prob: float | None = None, pad_s: float = PAD_S,
+                 **config: Any) -> None:
         try:
             from pocketsphinx import Decoder
         except ImportError as exc:  # pragma: no cover - a broken install
@@ -147,6 +162,8 @@ class SphinxRecognizer:
         self.max_gap = max_gap
         self.garbage = garbage
         self.garbage_loop = garbage_loop
+        self.word_prob = word_prob
+        self.pad_s = pad_s
         try:
             self._decoder: Any = Decoder(
                 hmm=str(model / "en-us"), dict=str(model / "cmudict-en-us.dict"), lm=None,
@@ -179,7 +196,7 @@ class SphinxRecognizer:
             )
         self._serial += 1
         name = f"grammar{self._serial}"
-        start, final, transitions = phrase_automaton(usable)
+        start, final, transitions = phrase_automaton(usable, self.word_prob)
         if self.garbage > 0:
             add_garbage(start, final, transitions, self.garbage, self.garbage_loop)
         fsg = self._decoder.create_fsg(name, start, final, transitions)
@@ -202,7 +219,7 @@ class SphinxRecognizer:
         d = self._decoder
         d.activate_search(search)
         d.start_utt()
-        d.process_raw(samples.tobytes(), no_search=False, full_utt=True)
+        d.process_raw(pad(samples, self.pad_s).tobytes(), no_search=False, full_utt=True)
         d.end_utt()
         hyp = d.hyp()
         frames = int(d.n_frames())

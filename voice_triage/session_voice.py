@@ -162,6 +162,11 @@ class VoiceLoop:
             self._speech_ok = False  # be quick: the person wants out
             self._hang_up()
             self.result.status = 130
+        except Exception:
+            # A bug: the person still gets the safety message before the error surfaces.
+            self.err.write(f"{PROG}: internal error; ending the session\n")
+            self._hang_up()
+            raise
         return self.result
 
     def _hang_up(self) -> None:
