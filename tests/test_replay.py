@@ -25,7 +25,7 @@ from tests.conftest import REPO
 from voice_triage import replay
 from voice_triage.audio import read_wav
 from voice_triage.recognizer import Status, Transcript
-from voice_triage.replay_batch import Progress, summarize
+from voice_triage.replay_batch import Progress, replay_batch, summarize
 from voice_triage.replay_manifest import find_manifests
 from voice_triage.report_html import session_json, write_batch_report, write_session_report
 
@@ -193,3 +193,25 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere() -> None:
     assert tty.getvalue().count("\r") == 3 and "3/3, 1 not passed" in tty.getvalue()
     assert tty.getvalue().endswith("\n") and tty.getvalue().count("\n") == 1
     assert log.getvalue().splitlines() == ["replay [1/3] PASS a", "replay [2/3] FAIL b", "replay [3/3] PASS c"]
+
+
+def test_batch_reports_a_bad_manifest_and_still_runs_the_rest(
+    suite: Path, fake_asr: ReadBack, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name in ("self_care.yaml", "saddle_emergency.yaml"):
+        (folder / name).write_text((suite / name).read_text().replace("audio/", f"{suite}/audio/"))
+    (folder / "typo.yaml").write_text((folder / "self_care.yaml").read_text().replace("expect:", "expected:"))
+    status = replay_batch(folder, tmp_path / "out", True, 1, "auto", None)
+    summary = json.loads(capsys.readouterr().out)
+    assert status == 2
+    assert [(row["name"], row["result"]) for row in summary["sessions"]] == [
+        ("saddle_emergency", "PASS"), ("self_care", "PASS"), ("typo", "ERROR")]
+    assert "typo.yaml" in summary["sessions"][2]["error"] and "expected" in summary["sessions"][2]["error"]
+    assert summary["totals"]["latency_s"]["p50"] is not None and summary["totals"]["answer_accuracy"] == 1.0
+    assert (tmp_path / "out" / "index.html").is_file() and (tmp_path / "out" / "self_care" / "report.html").is_file()
+    # Without the bad one: every outcome matched, exit 0.
+    (folder / "typo.yaml").unlink()
+    assert replay_batch(folder, None, False, 1, "auto", None) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("PASS: 2 passed, 0 failed, 0 errors of 2")

@@ -35,11 +35,11 @@ def test_suite_replays_in_a_batch_with_reports(suite: Path, tmp_path: Path) -> N
     summary = json.loads(proc.stdout)
     assert proc.returncode == 0, (proc.stderr, [s for s in summary["sessions"] if s["result"] != "PASS"])
     totals = summary["totals"]
-    assert totals["manifests"] == 4 and totals["passed"] == 4 and totals["jobs"] == 2
+    assert totals["manifests"] == 5 and totals["passed"] == 5 and totals["jobs"] == 2
     assert totals["answer_accuracy"] is not None and totals["answer_accuracy"] >= 0.7
     assert totals["latency_s"]["p50"] is not None
     # Not a terminal: one plain progress line per manifest on stderr, no bar.
-    assert sum(line.startswith("replay [") for line in proc.stderr.splitlines()) == 4
+    assert sum(line.startswith("replay [") for line in proc.stderr.splitlines()) == 5
     assert stat.S_IMODE(reports.stat().st_mode) == 0o700
     for session in summary["sessions"]:
         page = reports / session["report"]

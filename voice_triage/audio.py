@@ -12,7 +12,6 @@ import math
 import os
 import struct
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, Final
 
 import numpy as np

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -81,7 +81,6 @@ class ReplayResult:
     mismatches: tuple[str, ...]
     wall_s: float
     recognizer: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -258,12 +257,8 @@ def _result(manifest: Manifest, turns: list[Turn], closing: Prompt | None, decid
             recognizer: str, stuck: bool) -> ReplayResult:
     if decided is not None:
         decision = decided.decision
-        outcome = Outcome(
-            level=decision.level.value,
-            present=tuple(getattr(decided, "present", decision.present)),
-            absent=tuple(getattr(decided, "absent", ())),
-            unsure=tuple(getattr(decided, "unsure", decision.unsure)),
-        )
+        outcome = Outcome(decision.level.value, tuple(decided.present), tuple(decided.absent),
+                          tuple(decided.unsure))
         decision_json: dict[str, Any] | None = decision.as_json()
         reasons = tuple(
             {**reason.as_json(), "level": reason.level.value, "summary": reason.summary}
@@ -280,8 +275,6 @@ def _result(manifest: Manifest, turns: list[Turn], closing: Prompt | None, decid
 
 def _drop_audio_paths(result: ReplayResult) -> ReplayResult:
     """Prompt WAVs in a deleted temporary folder must not be linked from a report."""
-    from dataclasses import replace
-
     def bare(prompt: Prompt) -> Prompt:
         return replace(prompt, audio=None)
 

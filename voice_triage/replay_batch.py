@@ -170,11 +170,18 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
         sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
     else:
         _print_summary(summary, report_dir)
-    return {"PASS": EXIT_PASS, "FAIL": EXIT_FAIL}.get(summary["result"], EXIT_BAD)
+    if summary["result"] == "ERROR":
+        # A bad manifest is 2; a recognizer that cannot run at all (3) is reported as such.
+        return max(int(data.get("status", EXIT_BAD)) for data in datas if data.get("result") == "ERROR")
+    return EXIT_PASS if summary["result"] == "PASS" else EXIT_FAIL
 
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f} s"
 
 
 def _print_summary(summary: dict[str, Any], report_dir: Path | None) -> None:
@@ -189,7 +196,7 @@ def _print_summary(summary: dict[str, Any], report_dir: Path | None) -> None:
     totals, latency = summary["totals"], summary["totals"]["latency_s"]
     print(f"{summary['result']}: {totals['passed']} passed, {totals['failed']} failed, {totals['errors']} errors "
           f"of {totals['manifests']}; answer accuracy {_pct(totals['answer_accuracy'])}, WER {_pct(totals['wer'])}; "
-          f"latency p50 {latency['p50']} s, p90 {latency['p90']} s, p95 {latency['p95']} s; "
+          f"latency p50 {_s(latency['p50'])}, p90 {_s(latency['p90'])}, p95 {_s(latency['p95'])}; "
           f"{totals['wall_s']:.1f} s with {totals['jobs']} job(s)")
     if report_dir is not None:
         print(f"report: {report_dir / 'index.html'}")

@@ -53,7 +53,8 @@ def _frames(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         x = np.concatenate([x, np.zeros(FRAME - len(x), np.float32)])
     n = 1 + (len(x) - FRAME) // HOP
     idx = np.arange(FRAME)[None, :] + HOP * np.arange(n)[:, None]
-    return x[idx]
+    frames: npt.NDArray[np.float32] = x[idx]
+    return frames
 
 
 def voicing(frames: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:

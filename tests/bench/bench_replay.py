@@ -3,7 +3,7 @@
 1. Speed of one long session: the example suite's self-care manifest (the open question, every yes/no
    question, and a reprompt after silence: 14 turns) replayed with a warm recognizer; "times faster
    than real time" = (answer audio + rendered prompt audio) / wall time. Target: at least 10.
-2. Batch throughput: the example suite copied N times (4 × N manifests) replayed through the CLI
+2. Batch throughput: the example suite copied N times (5 × N manifests) replayed through the CLI
    with --jobs 1 and --jobs 2; sessions per minute should grow with --jobs on 2 cores.
 """
 
@@ -56,7 +56,7 @@ def bench_batch(suite: Path, asr: str, copies: int) -> None:
     for copy in range(copies):
         target = folder / f"copy{copy}"
         target.mkdir(parents=True)
-        for manifest in suite.glob("*.yaml"):
+        for manifest in [*suite.glob("*.yaml"), *suite.glob("*.json")]:
             text = manifest.read_text().replace("audio/", "../../audio/")
             (target / manifest.name).write_text(text)
     script = Path(sys.executable).parent / "voice-triage"
@@ -80,7 +80,7 @@ def bench_batch(suite: Path, asr: str, copies: int) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--asr", default="auto", choices=["auto", "vosk", "pocketsphinx"])
-    parser.add_argument("--copies", type=int, default=3, help="copies of the 4-manifest suite in the batch")
+    parser.add_argument("--copies", type=int, default=3, help="copies of the 5-manifest suite in the batch")
     parser.add_argument("--runs", type=int, default=3, help="replays of the long session")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-replay-"))

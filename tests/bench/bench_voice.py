@@ -1,0 +1,167 @@
+"""Voice benchmark: ``python -m tests.bench.bench_voice`` (``make bench-voice``).
+
+One function per section; each prints a table and returns its numbers, so more sections (turn
+latency, session memory) can be added to ``SECTIONS`` without touching the others.
+
+- espeak: the committed espeak-ng answers in tests/wav (>= 4 voices, clean and 10 dB SNR) through
+  each backend and the matcher: accuracy, yes↔no swaps, reject cases, real-time factor;
+- human: the speech-commands clips in ../shared (yes, no, stop, other words, noise), split by file
+  order into a tuning half (even positions, used while choosing thresholds) and a held-out half
+  (odd positions): accuracy for yes/no/stop, share of other words and of noise returned as yes or
+  no, confusion matrix, real-time factor.
+
+Backends: pocketsphinx always; Vosk when a model is installed (else the reason is printed).
+Real-time factor is CPU time of this process over audio time (one core), so other load on the
+machine does not distort it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from voice_triage.audio import read_wav
+from voice_triage.errors import TriageError
+from voice_triage.grammar import load_grammar
+from voice_triage.intent import load_matcher
+from voice_triage.recognizer import Recognizer, Status, open_recognizer
+
+REPO = Path(__file__).resolve().parents[2]
+WAV_DIR = REPO / "tests" / "wav"
+SPEECH_COMMANDS = REPO.parent / "shared" / "audio" / "speech-commands"
+HUMAN_LABELS = ("yes", "no", "stop", "_unknown_", "_silence_")
+OUTCOMES = ("yes", "no", "unsure", "stop", "repeat", "help", "other", "no_match", "no_input")
+
+
+def outcome(rec: Recognizer, path: Path, phrases: tuple[str, ...]) -> tuple[str, float, float]:
+    """(what the assistant made of the clip, audio seconds, CPU seconds)."""
+    audio = read_wav(path)
+    start = time.process_time()
+    transcript = rec.transcribe(audio.samples, phrases)
+    cpu = time.process_time() - start
+    if transcript.status is not Status.OK:
+        return transcript.status.value, audio.duration_s, cpu
+    answer = load_matcher().understand(transcript.text).answer
+    return (answer.value if answer else "other"), audio.duration_s, cpu
+
+
+def expected_answer(text: str) -> str:
+    answer = load_matcher().understand(text).answer
+    return answer.value if answer else "other"
+
+
+def confusion(rows: list[tuple[str, str]], labels: tuple[str, ...]) -> None:
+    table: dict[str, Counter[str]] = defaultdict(Counter)
+    for truth, got in rows:
+        table[truth][got] += 1
+    print("    " + "truth \\ got".ljust(12) + "".join(o[:8].rjust(9) for o in OUTCOMES))
+    for truth in labels:
+        if table[truth]:
+            print("    " + truth.ljust(12) + "".join(str(table[truth][o]).rjust(9) for o in OUTCOMES))
+
+
+def section_espeak(name: str, rec: Recognizer) -> dict[str, Any]:
+    phrases = load_grammar().phrases_for("yes_no", ())
+    folders = sorted(p for p in WAV_DIR.iterdir() if p.is_dir() and p.name not in ("reject", "symptoms"))
+    rows: list[tuple[str, str]] = []
+    audio_s = cpu_s = 0.0
+    by_noise: dict[str, list[bool]] = defaultdict(list)
+    swaps = 0
+    for folder in folders:
+        for wav in sorted(folder.glob("*.wav")):
+            truth = expected_answer(wav.stem)
+            got, a, c = outcome(rec, wav, phrases)
+            audio_s, cpu_s = audio_s + a, cpu_s + c
+            rows.append((truth, got))
+            if truth in ("yes", "no", "unsure"):
+                by_noise["snr10" if "snr" in folder.name else "clean"].append(got == truth)
+            swaps += {truth, got} == {"yes", "no"}
+    rejects = [(w.stem, outcome(rec, w, phrases)[0]) for w in sorted((WAV_DIR / "reject").glob("*.wav"))]
+    print(f"\n[espeak] {name}: {len(folders)} voice/noise folders, {len(rows)} clips")
+    for cond, hits in sorted(by_noise.items()):
+        print(f"  yes/no/unsure correct, {cond}: {sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.1%}")
+    print(f"  yes<->no swaps: {swaps}")
+    print(f"  reject cases (must not be yes/no): {', '.join(f'{s}→{g}' for s, g in rejects)}")
+    print(f"  real-time factor (CPU/audio): {cpu_s / audio_s:.3f}  ({audio_s / cpu_s:.1f}x faster than real time)")
+    confusion(rows, ("yes", "no", "unsure", "stop", "repeat", "help", "other"))
+    all_hits = [h for hits in by_noise.values() for h in hits]
+    return {"accuracy": sum(all_hits) / len(all_hits), "swaps": swaps, "rtf": cpu_s / audio_s,
+            "rejects_as_yes_no": sum(g in ("yes", "no") for _, g in rejects)}
+
+
+def human_split(files: list[Path], part: str) -> list[Path]:
+    return files[0::2] if part == "tuning" else files[1::2]
+
+
+def section_human(name: str, rec: Recognizer) -> dict[str, Any]:
+    if not SPEECH_COMMANDS.is_dir():
+        print(f"\n[human] skipped: {SPEECH_COMMANDS} is absent")
+        return {}
+    phrases = load_grammar().phrases_for("yes_no", ())
+    results: dict[str, Any] = {}
+    for part in ("tuning", "held-out", "all"):
+        rows: list[tuple[str, str]] = []
+        audio_s = cpu_s = 0.0
+        for label in HUMAN_LABELS:
+            files = sorted((SPEECH_COMMANDS / label).glob("*.wav"))
+            for wav in files if part == "all" else human_split(files, part):
+                got, a, c = outcome(rec, wav, phrases)
+                rows.append((label, got))
+                audio_s, cpu_s = audio_s + a, cpu_s + c
+            if part == "all":
+                break  # "all" is summarised from the two halves below, not decoded again
+        if part == "all":
+            continue
+        results[part] = rows
+        print(f"\n[human] {name}, {part} half: {len(rows)} clips, real-time factor {cpu_s / audio_s:.3f}")
+        summarise_human(rows)
+        confusion(rows, HUMAN_LABELS)
+    both = results["tuning"] + results["held-out"]
+    print(f"\n[human] {name}, both halves: {len(both)} clips")
+    return summarise_human(both)
+
+
+def summarise_human(rows: list[tuple[str, str]]) -> dict[str, Any]:
+    def share(label: str, wanted: Callable[[str], bool]) -> float:
+        got = [g for t, g in rows if t == label]
+        return sum(map(wanted, got)) / max(len(got), 1)
+
+    yes_no = [(t, g) for t, g in rows if t in ("yes", "no")]
+    numbers = {
+        "yes": share("yes", lambda g: g == "yes"),
+        "no": share("no", lambda g: g == "no"),
+        "yes/no": sum(t == g for t, g in yes_no) / max(len(yes_no), 1),
+        "swaps": sum({t, g} == {"yes", "no"} for t, g in yes_no),
+        "stop": share("stop", lambda g: g == "stop"),
+        "other→yes/no": share("_unknown_", lambda g: g in ("yes", "no")),
+        "noise→yes/no": share("_silence_", lambda g: g in ("yes", "no")),
+    }
+    print("  " + "  ".join(f"{k} {v:.1%}" if isinstance(v, float) else f"{k} {v}" for k, v in numbers.items()))
+    return numbers
+
+
+SECTIONS: list[Callable[[str, Recognizer], dict[str, Any]]] = [section_espeak, section_human]
+
+
+def backends() -> list[tuple[str, Recognizer]]:
+    found: list[tuple[str, Recognizer]] = [("pocketsphinx", open_recognizer("pocketsphinx"))]
+    try:
+        found.append(("vosk", open_recognizer("vosk")))
+    except TriageError as exc:
+        print(f"vosk: skipped ({exc})")
+    return found
+
+
+def main() -> int:
+    for name, rec in backends():
+        for section in SECTIONS:
+            section(name, rec)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
