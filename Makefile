@@ -49,7 +49,6 @@ bench-nlu: venv
 
 bench-voice: venv
 	$(PY) -m tests.bench.bench_voice
-	$(PY) -m tests.bench.voice_session_bench
 
 bench-replay: venv
 	$(PY) -m tests.bench.bench_replay

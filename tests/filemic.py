@@ -68,7 +68,8 @@ def recording(parts: Sequence[str | float], folder: Path, name: str = "answers",
         noisy = folder / f"{name}-noisy.wav"
         length = subprocess.run(["soxi", "-D", str(joined)], check=True, capture_output=True, text=True).stdout
         noise_wav = folder / f"{name}-noise.wav"
-        subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise_wav), "synth",
+        # -R: repeatable noise, so a test run can be reproduced exactly.
+        subprocess.run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(noise_wav), "synth",
                         length.strip(), "whitenoise", "vol", str(noise)], check=True)
         subprocess.run(["sox", "-m", str(joined), str(noise_wav), str(noisy)], check=True)
         joined = noisy

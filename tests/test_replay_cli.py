@@ -47,7 +47,8 @@ def test_suite_replays_in_a_batch_with_reports(suite: Path, tmp_path: Path) -> N
     assert stat.S_IMODE((reports / "index.html").stat().st_mode) == 0o600
 
 
-def test_single_manifest_exit_status_follows_the_outcome(suite: Path, tmp_path: Path) -> None:
+def test_single_manifest_exit_status_follows_the_outcome(suite: Path) -> None:
+    before = sorted(suite.rglob("*"))
     proc = run_cli("replay", str(suite / "saddle_emergency.yaml"), timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.startswith("PASS saddle_emergency: expected emergency, got emergency")
@@ -60,7 +61,7 @@ def test_single_manifest_exit_status_follows_the_outcome(suite: Path, tmp_path: 
     assert proc.returncode == 1
     data = json.loads(proc.stdout)
     assert data["result"] == "FAIL" and data["mismatches"] == ["level: expected soon, got emergency"]
-    assert not list(tmp_path.iterdir())  # nothing written without --report-dir
+    assert sorted(suite.rglob("*")) == before  # nothing written without --report-dir
 
 
 @pytest.mark.parametrize(

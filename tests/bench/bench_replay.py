@@ -83,6 +83,7 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=3, help="copies of the 5-manifest suite in the batch")
     parser.add_argument("--runs", type=int, default=3, help="replays of the long session")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress as it happens
     tmp = Path(tempfile.mkdtemp(prefix="bench-replay-"))
     try:
         suite = make_suite(tmp / "suite")

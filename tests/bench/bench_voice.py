@@ -156,10 +156,18 @@ def backends() -> list[tuple[str, Recognizer]]:
     return found
 
 
+def bench_session() -> None:
+    """Turn latency and peak memory of whole voice sessions (tests/bench/voice_session_bench.py)."""
+    from tests.bench.voice_session_bench import bench_latency, bench_memory, report
+
+    report(bench_latency(), bench_memory())
+
+
 def main() -> int:
     for name, rec in backends():
         for section in SECTIONS:
             section(name, rec)
+    bench_session()
     return 0
 
 

@@ -1,6 +1,7 @@
 """Voice-session benchmarks: turn latency and peak memory of a whole spoken session.
 
-Run alone with ``python -m tests.bench.voice_session_bench`` (``make bench-voice`` runs it too).
+Run alone with ``python -m tests.bench.voice_session_bench``; ``make bench-voice`` runs it after the
+recognition benchmark (``bench_voice.bench_session``).
 Sessions use the real parts: espeak-ng answers through an ALSA file device (sounddevice capture,
 our endpointer), pocketsphinx, the conversation, and pyttsx3 prompts played by sounddevice to a
 file device. The file device runs faster than real time, which is what makes timing meaningful:
@@ -100,19 +101,22 @@ def bench_memory() -> dict[str, Any]:
     return {"exit_status": int(status), "peak_rss_mb": round(peak_mb, 1), "target_mb": MEMORY_TARGET_MB}
 
 
-def main() -> int:
-    latency = bench_latency()
+def report(latency: dict[str, Any], memory: dict[str, Any]) -> bool:
+    """Print both measurements; True when both targets are met."""
     print("voice session turn latency (end of answer detected → first sample of next prompt):")
     for key, value in latency.items():
         print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
-    memory = bench_memory()
     print("voice session peak memory:")
     for key, value in memory.items():
         print(f"  {key}: {value}")
     ok_latency = latency["latency_median_s"] is not None and latency["latency_median_s"] < LATENCY_TARGET_S
     ok_memory = memory["peak_rss_mb"] < MEMORY_TARGET_MB
     print(f"latency target {'met' if ok_latency else 'MISSED'}; memory target {'met' if ok_memory else 'MISSED'}")
-    return 0 if ok_latency and ok_memory else 1
+    return ok_latency and ok_memory
+
+
+def main() -> int:
+    return 0 if report(bench_latency(), bench_memory()) else 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,154 @@
+"""Recognition with real components: espeak-ng WAVs and real people's clips through pocketsphinx
+and the matcher; Vosk when a model is installed. Expected answers come from the file names (read
+by the matcher), never from a table. Accuracy targets that are not yet met are strict xfails, so
+reaching them turns the test suite red until the mark is removed."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SPEECH_COMMANDS, run_cli
+from voice_triage.audio import read_wav
+from voice_triage.errors import ModelError
+from voice_triage.grammar import load_grammar
+from voice_triage.intent import load_matcher
+from voice_triage.recognizer import Status, find_vosk_model, open_recognizer
+
+WAV_DIR = REPO / "tests" / "wav"
+pytestmark = pytest.mark.slow
+
+
+@functools.cache
+def sphinx():  # type: ignore[no-untyped-def]
+    return open_recognizer("pocketsphinx")
+
+
+@functools.cache
+def yes_no_phrases() -> tuple[str, ...]:
+    return load_grammar().phrases_for("yes_no", ())
+
+
+def answer_of(path: Path, rec=None) -> str:  # type: ignore[no-untyped-def]
+    transcript = (rec or sphinx()).transcribe(read_wav(path).samples, yes_no_phrases())
+    if transcript.status is not Status.OK:
+        return transcript.status.value
+    answer = load_matcher().understand(transcript.text).answer
+    return answer.value if answer else "other"
+
+
+def expected(path: Path) -> str:
+    answer = load_matcher().understand(path.stem).answer
+    return answer.value if answer else "other"
+
+
+def answer_wavs() -> list[Path]:
+    return sorted(p for p in WAV_DIR.glob("*/*.wav") if p.parent.name not in ("reject", "symptoms"))
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN SAFETY DEFECT (issue 5): en-gb-rp_m3_s190/nope.wav is heard as "
+                   "yes by pocketsphinx even after verification; must be fixed, not relaxed")
+def test_espeak_answers_never_swap_yes_and_no() -> None:
+    wavs = answer_wavs()
+    assert len({p.parent.name for p in wavs}) >= 8, "run scripts/make_test_wavs.py"
+    swaps = [p for p in wavs if {expected(p), answer_of(p)} == {"yes", "no"}]
+    assert not swaps
+
+
+@pytest.mark.xfail(strict=True, reason="KNOWN SAFETY DEFECT (issue 7): reject/'the weather is lovely today' is "
+                   "heard as no by pocketsphinx; must be fixed, not relaxed")
+def test_reject_cases_are_never_yes_or_no() -> None:
+    rejects = sorted((WAV_DIR / "reject").glob("*.wav"))
+    assert len(rejects) >= 8
+    got = {p.stem: answer_of(p) for p in rejects}
+    assert not {k: v for k, v in got.items() if v in ("yes", "no")}
+    for name in ("white noise", "pink noise", "digital silence"):
+        assert got[name] == "no_input"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 5 target not met: pocketsphinx with free-decoding verification "
+                   "accepts about 30% of espeak yes/no/unsure (see README, make bench-voice)")
+def test_espeak_yes_no_unsure_accuracy_target() -> None:
+    wavs = [p for p in answer_wavs() if expected(p) in ("yes", "no", "unsure")]
+    correct = sum(answer_of(p) == expected(p) for p in wavs)
+    assert correct / len(wavs) >= 0.95
+
+
+def test_cli_understand_audio_json(tmp_path: Path) -> None:
+    import json
+
+    noise = WAV_DIR / "reject" / "white noise.wav"
+    proc = run_cli("understand", "--audio", str(noise), "--asr", "pocketsphinx", "--json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["recognizer"] == "pocketsphinx"
+    assert out["transcript"]["status"] == "no_input" and out["answer"] is None
+    assert {"text", "answer", "findings", "rate"} <= set(out)
+
+
+def test_cli_unknown_question_exits_2() -> None:
+    proc = run_cli("understand", "--audio", str(WAV_DIR / "reject" / "hum.wav"), "--question", "no_such_question")
+    assert proc.returncode == 2 and "no_such_question" in proc.stderr
+
+
+# --- real people (speech-commands) ------------------------------------------------------------------
+
+
+def human(label: str) -> list[Path]:
+    if not SPEECH_COMMANDS.is_dir():
+        pytest.skip(f"{SPEECH_COMMANDS} is absent (the shared human recordings live outside the repository)")
+    return sorted((SPEECH_COMMANDS / label).glob("*.wav"))
+
+
+def test_human_noise_is_never_yes_or_no() -> None:
+    clips = human("_silence_")
+    as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
+    assert as_yes_no / len(clips) <= 0.01
+
+
+def test_human_other_words_rarely_yes_or_no() -> None:
+    clips = human("_unknown_")
+    as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
+    assert as_yes_no / len(clips) <= 0.05 - 0.01  # margin: re-checked on unseen speakers
+
+
+def test_human_yes_no_never_swapped() -> None:
+    swaps = [p for label in ("yes", "no") for p in human(label) if {answer_of(p), label} == {"yes", "no"}]
+    assert not swaps
+
+
+@pytest.mark.xfail(strict=True, reason="issue 7 target not met: real people's yes/no are answered correctly "
+                   "about 57% of the time (the rest are reprompted as no-match), target 97%")
+def test_human_yes_no_accuracy_target() -> None:
+    clips = [(p, label) for label in ("yes", "no") for p in human(label)]
+    correct = sum(answer_of(p) == label for p, label in clips)
+    assert correct / len(clips) >= 0.97
+
+
+# --- Vosk -------------------------------------------------------------------------------------------
+
+
+def vosk_or_skip():  # type: ignore[no-untyped-def]
+    try:
+        path = find_vosk_model()
+    except ModelError as exc:
+        pytest.skip(str(exc))
+    if path is None:
+        pytest.skip("no Vosk model installed: get one with 'voice-triage models download' "
+                    "(or unzip vosk-model-small-en-us-0.15 into models/, see models/README.md)")
+    return open_recognizer("vosk", path)
+
+
+def test_vosk_espeak_answers_and_rejects() -> None:
+    rec = vosk_or_skip()
+    wavs = [p for p in answer_wavs() if expected(p) in ("yes", "no", "unsure")]
+    assert not [p for p in wavs if {expected(p), answer_of(p, rec)} == {"yes", "no"}]
+    assert not [p for p in (WAV_DIR / "reject").glob("*.wav") if answer_of(p, rec) in ("yes", "no")]
+
+
+def test_vosk_rejects_grammar_words_missing_from_model() -> None:
+    rec = vosk_or_skip()
+    with pytest.raises(ModelError, match="qwxzzy"):
+        rec.transcribe(read_wav(WAV_DIR / "reject" / "hum.wav").samples, ["yes", "qwxzzy"])
