@@ -31,7 +31,7 @@ $(A11Y_STAMP): tests/a11y/package.json tests/a11y/package-lock.json
 	touch $(A11Y_STAMP)
 
 run: venv
-	$(VENV)/bin/voice-triage session --text $(ARGS)
+	$(VENV)/bin/voice-triage session $(ARGS)
 
 lint: $(STAMP)
 	$(PY) -m ruff check voice_triage tests scripts

@@ -32,10 +32,10 @@ NOISE = 0.0005
 
 
 def session(tmp_path: Path, answers: list[str | float], *extra: str, stdin: str = "",
-            timeout: float = 900) -> tuple[subprocess.CompletedProcess[str], dict[str, object], Path]:
+            timeout: float = 900, voice: str = "en-gb") -> tuple[subprocess.CompletedProcess[str], dict[str, object], Path]:
     home, played, report = tmp_path / "home", tmp_path / "played.raw", tmp_path / "session.json"
     # A quiet room under everything: real silence is never digital zeros.
-    asoundrc(home, recording(answers, tmp_path / "audio", noise=NOISE), played)
+    asoundrc(home, recording(answers, tmp_path / "audio", voice=voice, noise=NOISE), played)
     done = subprocess.run([*cli_command(), "session", "--report", str(report), *FAST, *extra],
                           env=env_for(home), input=stdin, capture_output=True, text=True, timeout=timeout,
                           check=False)
@@ -75,7 +75,10 @@ def test_spoken_yes_to_the_cauda_equina_question_is_an_emergency(tmp_path: Path)
 def test_spoken_noes_end_in_self_care(tmp_path: Path) -> None:
     # Every red-flag question and the closing "shall I repeat?": all "no".
     answers = len(load_questions().yes_no) + 1
-    done, record, _played = session(tmp_path, spoken_answers(*["no"] * answers), "--asr", "pocketsphinx")
+    # A US voice: the bundled recognizer's model is US English, and espeak's en-gb "no" is often
+    # heard as another word and reprompted (measured in make bench-voice; see the README).
+    done, record, _played = session(tmp_path, spoken_answers(*["no"] * answers), "--asr", "pocketsphinx",
+                                    voice="en-us")
     assert record["decision"]["level"] == "self_care", done.stdout  # type: ignore[index]
     assert record["findings"]["unsure"] == []  # type: ignore[index]
     assert "Most back pain gets better" in done.stdout

@@ -108,7 +108,7 @@ def print_understanding(result: dict[str, Any], as_json: bool) -> None:
     print("; ".join(parts))
 
 
-def question_phrases(question_id: str | None) -> tuple[str, ...]:
+def question_phrases(question_id: str | None) -> tuple[str, ...] | None:
     """The phrase list a recognizer is held to for a question id (no id: the yes/no answers)."""
     from .grammar import load_grammar
 
@@ -120,7 +120,7 @@ def question_phrases(question_id: str | None) -> tuple[str, ...]:
         if question_id not in rows:
             raise UsageError(f"--question {question_id!r} is not a question id (see 'voice-triage questions')")
         kind, about = rows[question_id]["kind"], tuple(rows[question_id]["asks_about"])
-    return load_grammar().phrases_for(kind, about)
+    return load_grammar().constraint_for(kind, about)
 
 
 def understand_audio(args: argparse.Namespace) -> dict[str, Any]:

@@ -156,7 +156,9 @@ class Grammar:
         absent_only: dict[str, tuple[Phrase, ...]],
         unsure_anywhere: tuple[str, ...],
         lexicon: Lexicon,
+        spoken: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
+        self.spoken = spoken or {}
         self.unsure_anywhere = unsure_anywhere
         self.answers = answers
         self.misheard = misheard
@@ -164,6 +166,13 @@ class Grammar:
         self.findings = findings
         self.absent_only = absent_only
         self.lexicon = lexicon
+
+    def constraint_for(self, kind: str, asks_about: Sequence[str] = ()) -> tuple[str, ...] | None:
+        """What a recognizer is given for a question: the short phrase list for yes/no and confirm
+        questions, None (free dictation) for the open question. Thousands of symptom phrases make a
+        constrained decoder slow and force free speech onto the nearest phrase; the general model's
+        words, matched by intent.py, keep what the person actually said."""
+        return None if kind == "open" else self.phrases_for(kind, asks_about)
 
     def phrases_for(self, kind: str, asks_about: Sequence[str] = ()) -> tuple[str, ...]:
         """The phrase list a recognizer is constrained to for a question of ``kind``.
@@ -173,11 +182,15 @@ class Grammar:
         """
         if kind not in QUESTION_KINDS:
             raise ValueError(f"unknown question kind {kind!r} (use {', '.join(QUESTION_KINDS)})")
-        groups: list[tuple[Phrase, ...]] = [*self.answers.values(), *self.rates.values()]
+        # The short spoken forms (answers.yaml `spoken`), not every phrase the matcher knows: a
+        # constrained recognizer forces any sound onto its list, so a short list rejects better.
+        texts = [text for group in self.spoken.values() for text in group]
+        if not texts:
+            texts = [p.text for group in [*self.answers.values(), *self.rates.values()] for p in group]
         if kind == "open":
             ids = list(asks_about) or list(self.findings)
-            groups = [self.findings[i] for i in ids if i in self.findings] + groups
-        return tuple(dict.fromkeys(p.text for group in groups for p in group))
+            texts = [p.text for i in ids if i in self.findings for p in self.findings[i]] + texts
+        return tuple(dict.fromkeys(texts))
 
 
 # --- loading -------------------------------------------------------------------------------------
@@ -248,7 +261,7 @@ def _load(name: str, path: Path | None) -> tuple[LineDict, str]:
 
 def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]], ...]:
     doc, file = _load(ANSWERS_FILE, path)
-    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere"], ["rules", "misheard"])
+    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere", "spoken"], ["rules", "misheard"])
     expander = _expander(doc, file)
     groups: list[dict[str, tuple[Phrase, ...]]] = []
     for key, kinds in (("answers", ANSWER_KINDS), ("rates", RATE_KINDS)):
@@ -265,7 +278,16 @@ def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]
         }
         _no_clashes([*groups[0].values(), *misheard.values()], "answers")
     anywhere = _expand_list(expander, doc["unsure_anywhere"], file, "unsure_anywhere", "unsure", doc.line)
-    return groups[0], groups[1], misheard, {"unsure": anywhere}
+    table = _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True)
+    spoken: dict[str, tuple[Phrase, ...]] = {}
+    for kind in table:
+        known = {p.text for p in {**groups[0], **groups[1]}[kind]}
+        spoken[kind] = _expand_list(expander, table[kind], file, f"spoken.{kind}", kind, table.lines[kind])
+        for phrase in spoken[kind]:
+            if phrase.text not in known:
+                raise ContentError(file, f"line {phrase.line}",
+                                   f"spoken phrase {phrase.text!r} is not one of the {kind!r} answer phrases")
+    return groups[0], groups[1], misheard, {"unsure": anywhere}, spoken
 
 
 def load_symptoms(
@@ -325,7 +347,7 @@ def load_grammar() -> Grammar:
     """Load, expand and validate every grammar file (once per process)."""
     from .clinical import load_rulebook
 
-    answers, rates, misheard, anywhere = load_answers()
+    answers, rates, misheard, anywhere, spoken = load_answers()
     findings, absent_only = load_symptoms(load_rulebook().findings)
     return Grammar(
         answers=answers,
@@ -335,4 +357,5 @@ def load_grammar() -> Grammar:
         absent_only=absent_only,
         unsure_anywhere=tuple(p.text for p in anywhere["unsure"]),
         lexicon=load_lexicon(),
+        spoken={k: tuple(p.text for p in v) for k, v in spoken.items()},
     )

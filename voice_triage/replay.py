@@ -103,10 +103,10 @@ def _recognizer(kind: str, model: str | None) -> Any:
 
 
 @functools.cache
-def _phrases(kind: str, asks_about: tuple[str, ...]) -> tuple[str, ...]:
+def _phrases(kind: str, asks_about: tuple[str, ...]) -> tuple[str, ...] | None:
     from .grammar import load_grammar
 
-    return tuple(load_grammar().phrases_for(kind, asks_about))
+    return load_grammar().constraint_for(kind, asks_about)
 
 
 def question_ids() -> tuple[str, ...]:

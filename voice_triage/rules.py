@@ -110,8 +110,9 @@ def decide(
         # Rule 3: the advice names each emergency symptom the person was unsure about.
         unsure_rules = {rule.id for rule in book.rules if rule.kind is RuleKind.UNSURE}
         doubted = [fid for reason in reasons if reason.rule in unsure_rules for fid in reason.findings]
-        for fid in doubted:
-            advice += " " + words.unsure.format(finding=book.findings[fid].plain)
+        if doubted:
+            # One sentence for all doubts: heard once, a list is easier to follow than repeats.
+            advice += " " + words.unsure.format(finding=". And about ".join(book.findings[f].plain for f in doubted))
     told = [book.findings[fid].plain for fid in present_ids if book.findings[fid].tier is not Tier.CONTEXT]
     if told:
         why = words.why.format(findings=_join_plain(told))

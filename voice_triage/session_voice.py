@@ -207,7 +207,7 @@ class VoiceLoop:
                 continue
             # While the conversation is closing ("shall I repeat that?") no question is open: yes/no.
             kind, about = (ask.kind.value, ask.asks_about) if ask is not None else ("yes_no", ())
-            transcript = self.parts.recognizer.transcribe(utterance.samples, self.grammar.phrases_for(kind, about))
+            transcript = self.parts.recognizer.transcribe(utterance.samples, self.grammar.constraint_for(kind, about))
             self.result.decode_s.append(float(transcript.decode_s))
             self._pending_decode = float(transcript.decode_s)
             extra = {"transcript": transcript.as_json(), "speech_s": round(utterance.speech_s, 3)}
