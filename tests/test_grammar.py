@@ -108,7 +108,7 @@ def test_unknown_key_in_a_finding(tmp_path: Path) -> None:
 def test_answers_file_checks(tmp_path: Path) -> None:
     kinds = "".join(f'    "{k}": [{k} word]\n' for k in ("yes", "no", "unsure", "repeat", "help", "stop"))
     good = f"answers:\n{kinds}rates:\n  slower: [slower]\n  faster: [faster]\nunsure_anywhere: [not sure]\n"
-    answers, rates, _misheard, _anywhere = load_answers(write(tmp_path, good))
+    answers, rates, _misheard, _anywhere, _spoken = load_answers(write(tmp_path, good))
     assert answers["yes"][0].text == "yes word" and rates["slower"][0].text == "slower"
     clash = good.replace("[no word]", "[yes word]")
     with pytest.raises(ContentError, match="mapped to two answers"):
@@ -125,3 +125,21 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as info:
         load_lexicon(write(tmp_path, "cues: [not\nhedges: x\n"))
     assert "line" in str(info.value)
+
+
+def test_recognizer_list_is_short_and_every_phrase_is_understood_as_its_answer() -> None:
+    from voice_triage.grammar import load_grammar
+    from voice_triage.intent import load_matcher
+
+    grammar = load_grammar()
+    phrases = grammar.phrases_for("yes_no")
+    assert len(phrases) <= 60  # a constrained recognizer rejects better with few phrases
+    assert grammar.constraint_for("open") is None  # free dictation for the description
+    matcher = load_matcher()
+    for kind, texts in grammar.spoken.items():
+        for text in texts:
+            heard = matcher.understand(text)
+            got = heard.answer.value if heard.answer else (heard.rate.value if heard.rate else None)
+            assert got == kind, (text, got)
+    # No bare "i have" / "i haven't" pair: one short sound apart, a swap waiting to happen.
+    assert "i have" not in phrases and "i haven't" not in phrases

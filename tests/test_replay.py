@@ -60,7 +60,8 @@ class ReadBack:
         return hashlib.sha1(samples.tobytes()).hexdigest()
 
     def transcribe(self, samples: np.ndarray, phrases: Sequence[str] | None) -> Transcript:  # type: ignore[type-arg]
-        assert phrases, "the replay must constrain recognition to the question's phrases"
+        # Yes/no questions are constrained to their phrase list; the open question is free dictation (None).
+        assert phrases is None or len(phrases) > 0, "a yes/no question must constrain recognition"
         text = self.texts[self._key(samples)]
         status = Status.OK if text else Status.NO_INPUT
         return Transcript(text.lower(), status, 1.0 if text else 0.0, self.name, len(samples) / 16000, 0.001)

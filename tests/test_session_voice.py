@@ -31,8 +31,8 @@ FAST = ("--no-input-s", "2", "--silence-ms", "800")
 NOISE = 0.0005
 
 
-def session(tmp_path: Path, answers: list[str | float], *extra: str, stdin: str = "",
-            timeout: float = 900, voice: str = "en-gb") -> tuple[subprocess.CompletedProcess[str], dict[str, object], Path]:
+def session(tmp_path: Path, answers: list[str | float], *extra: str, stdin: str = "", timeout: float = 900,
+            voice: str = "en-gb") -> tuple[subprocess.CompletedProcess[str], dict[str, object], Path]:
     home, played, report = tmp_path / "home", tmp_path / "played.raw", tmp_path / "session.json"
     # A quiet room under everything: real silence is never digital zeros.
     asoundrc(home, recording(answers, tmp_path / "audio", voice=voice, noise=NOISE), played)

@@ -261,7 +261,7 @@ def _load(name: str, path: Path | None) -> tuple[LineDict, str]:
 
 def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]], ...]:
     doc, file = _load(ANSWERS_FILE, path)
-    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere", "spoken"], ["rules", "misheard"])
+    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere"], ["rules", "misheard", "spoken"])
     expander = _expander(doc, file)
     groups: list[dict[str, tuple[Phrase, ...]]] = []
     for key, kinds in (("answers", ANSWER_KINDS), ("rates", RATE_KINDS)):
@@ -278,8 +278,8 @@ def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]
         }
         _no_clashes([*groups[0].values(), *misheard.values()], "answers")
     anywhere = _expand_list(expander, doc["unsure_anywhere"], file, "unsure_anywhere", "unsure", doc.line)
-    table = _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True)
     spoken: dict[str, tuple[Phrase, ...]] = {}
+    table = _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True) if "spoken" in doc else {}
     for kind in table:
         known = {p.text for p in {**groups[0], **groups[1]}[kind]}
         spoken[kind] = _expand_list(expander, table[kind], file, f"spoken.{kind}", kind, table.lines[kind])

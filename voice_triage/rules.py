@@ -114,11 +114,8 @@ def decide(
             # One sentence for all doubts: heard once, a list is easier to follow than repeats.
             advice += " " + words.unsure.format(finding=". And about ".join(book.findings[f].plain for f in doubted))
     told = [book.findings[fid].plain for fid in present_ids if book.findings[fid].tier is not Tier.CONTEXT]
-    if told:
-        why = words.why.format(findings=_join_plain(told))
-    else:
-        # With only doubts, the advice already names them; "no warning signs" would contradict it.
-        why = "" if unsure_ids else words.why_none
+    # With only doubts, the advice already names them; "no warning signs" would contradict it.
+    why = words.why.format(findings=_join_plain(told)) if told else ("" if unsure_ids else words.why_none)
     return Decision(
         level=level,
         present=present_ids,
