@@ -279,10 +279,12 @@ def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]
         _no_clashes([*groups[0].values(), *misheard.values()], "answers")
     anywhere = _expand_list(expander, doc["unsure_anywhere"], file, "unsure_anywhere", "unsure", doc.line)
     spoken: dict[str, tuple[Phrase, ...]] = {}
-    table = _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True) if "spoken" in doc else {}
-    for kind in table:
+    spoken_doc: dict[str, Any] = (
+        _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True) if "spoken" in doc else {}
+    )
+    for kind in spoken_doc:
         known = {p.text for p in {**groups[0], **groups[1]}[kind]}
-        spoken[kind] = _expand_list(expander, table[kind], file, f"spoken.{kind}", kind, table.lines[kind])
+        spoken[kind] = _expand_list(expander, spoken_doc[kind], file, f"spoken.{kind}", kind, doc["spoken"].lines[kind])
         for phrase in spoken[kind]:
             if phrase.text not in known:
                 raise ContentError(file, f"line {phrase.line}",
