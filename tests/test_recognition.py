@@ -98,15 +98,15 @@ def human(label: str) -> list[Path]:
     return sorted((SPEECH_COMMANDS / label).glob("*.wav"))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 target not met: 1 of 57 noise clips passes the voice gate and is "
-                   "heard as yes or no (1.8%, target 1%); see README, make bench-voice")
+@pytest.mark.xfail(strict=False, reason="issue 7 target not met: 1 of 57 noise clips passes the voice gate and is "
+                   "heard as yes or no (1.8%, target 1%) in this order; pocketsphinx adapts its feature normalisation from clip to clip, so the count depends on order (make bench-voice: 0%)")
 def test_human_noise_is_never_yes_or_no() -> None:
     clips = human("_silence_")
     as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
     assert as_yes_no / len(clips) <= 0.01
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 target not met with margin: 3 of 56 other words come back as yes or "
+@pytest.mark.xfail(strict=False, reason="issue 7 target not met with margin: 3 of 56 other words come back as yes or "
                    "no (5.4%, target 5%, this test asks 4%); see README, make bench-voice")
 def test_human_other_words_rarely_yes_or_no() -> None:
     clips = human("_unknown_")
