@@ -99,7 +99,8 @@ def human(label: str) -> list[Path]:
 
 
 @pytest.mark.xfail(strict=False, reason="issue 7 target not met: 1 of 57 noise clips passes the voice gate and is "
-                   "heard as yes or no (1.8%, target 1%) in this order; pocketsphinx adapts its feature normalisation from clip to clip, so the count depends on order (make bench-voice: 0%)")
+                   "heard as yes or no (1.8%, target 1%) in this order; pocketsphinx adapts its feature "
+                   "normalisation from clip to clip, so the count depends on order (make bench-voice: 0%)")
 def test_human_noise_is_never_yes_or_no() -> None:
     clips = human("_silence_")
     as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
