@@ -138,3 +138,21 @@ def test_cli_bad_input(text: str) -> None:
     assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
     assert obj["answer"] is None and obj["findings"] == [] and obj["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("no no no", "no"),
+        ("not at all no", "no"),
+        ("I haven't, no", "no"),
+        ("yes yes", "yes"),
+        ("err, I think so, yeah", "yes"),
+        ("yes no", None),  # both: ask again rather than guess
+    ],
+)
+def test_stacked_answer_phrases_are_one_answer(text: str, answer: str | None) -> None:
+    from voice_triage.intent import load_matcher
+
+    heard = load_matcher().understand(text).answer
+    assert (heard.value if heard else None) == answer

@@ -42,6 +42,9 @@ WORD_MIN_LENGTH: Final = 5
 #: Whole-utterance fuzzy answer match (rapidfuzz ratio). High on purpose: a wrong answer is worse than
 #: asking again, and short words ("yes"/"yet"/"no") are handled by exact lists, not by fuzz.
 ANSWER_MIN_SCORE: Final = 88
+#: Longest utterance tried as a run of whole answer phrases ("no no no", "i haven't no"). Longer
+#: utterances are descriptions, where a stray "no" or "i have" must not become the answer.
+COVER_MAX_WORDS: Final = 8
 ANSWER_FUZZY_MIN_CHARS: Final = 6
 #: A phrase's words may be spread over at most this many extra content words ("numb round my left
 #: bum cheek"). Larger finds more paraphrases but joins words from unrelated parts of a sentence:
@@ -245,6 +248,9 @@ class Matcher:
                 found = self._answers.get(" ".join(words[:n]))
                 if found in (Answer.YES, Answer.NO) and words[n] not in self.lex.cues:
                     return found
+        covered = self._cover(words)
+        if covered is not None:
+            return covered
         if len(whole) < ANSWER_FUZZY_MIN_CHARS or len(words) > self._prefix_max:
             return None
         best = process.extractOne(whole, self._choices, scorer=fuzz.ratio, score_cutoff=ANSWER_MIN_SCORE)
@@ -254,6 +260,24 @@ class Matcher:
         if negated != self._choice_neg[best[2]]:
             return None  # "i do" vs "i do not": polarity from words, never from the score
         return self._answers[best[0]]
+
+    def _cover(self, words: list[str]) -> Answer | None:
+        """Yes or no when the words are nothing but that answer's phrases, repeated or stacked:
+        "no no no", "i haven't no", "i think so yeah". Phrases of both yes and no → None (ask again)."""
+        if len(words) > COVER_MAX_WORDS:
+            return None
+        covering = []
+        for answer in (Answer.YES, Answer.NO):
+            reach = [True] + [False] * len(words)
+            for i in range(len(words)):
+                if not reach[i]:
+                    continue
+                for j in range(i + 1, min(len(words), i + self._prefix_max) + 1):
+                    if self._answers.get(" ".join(words[i:j])) is answer:
+                        reach[j] = True
+            if reach[-1]:
+                covering.append(answer)
+        return covering[0] if len(covering) == 1 else None
 
     def _rate(self, words: list[str]) -> RateChange | None:
         words = self._strip_fillers(list(words))
