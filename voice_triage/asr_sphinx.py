@@ -35,7 +35,7 @@ import numpy.typing as npt
 from . import vad
 from .content import check_keys, get_str, load_data_file, where
 from .errors import ContentError, RecognizerError
-from .recognizer import Status, Transcript, phrase_set
+from .recognizer import Status, Transcript, constraint, phrase_set
 
 NAME: Final = "pocketsphinx"
 #: Share of a phrase's words (rounded up) the free decoding must also have heard. 0.5: one word of
@@ -272,9 +272,7 @@ class SphinxRecognizer:
         def result(status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
             return Transcript(text, status, confidence, NAME, audio_s, time.perf_counter() - start)
 
-        allowed = phrase_set(phrases) if phrases is not None else None
-        if allowed is not None and not allowed:
-            raise RecognizerError("the phrase list for this question is empty")
+        allowed = constraint(phrases)
         if not vad.detect(samples).speech:
             return result(Status.NO_INPUT)
         if allowed is None:

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from . import vad
 from .errors import ModelError, RecognizerError
-from .recognizer import Status, Transcript, phrase_set
+from .recognizer import Status, Transcript, constraint, phrase_set
 
 NAME: Final = "vosk"
 UNK: Final = "[unk]"
@@ -96,9 +96,7 @@ class VoskRecognizer:
         def result(status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
             return Transcript(text, status, confidence, NAME, audio_s, time.perf_counter() - start)
 
-        allowed = phrase_set(phrases) if phrases is not None else None
-        if allowed is not None and not allowed:
-            raise RecognizerError("the phrase list for this question is empty")
+        allowed = constraint(phrases)
         grammar = self.grammar_json(allowed) if allowed is not None else None
         if not vad.detect(samples).speech:
             return result(Status.NO_INPUT)

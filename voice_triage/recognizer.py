@@ -16,7 +16,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import ModelError, UsageError
+from .errors import ModelError, RecognizerError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -84,6 +84,17 @@ def phrase_set(phrases: Sequence[str]) -> tuple[str, ...]:
         if norm:
             seen.setdefault(norm, None)
     return tuple(seen)
+
+
+def constraint(phrases: Sequence[str] | None) -> tuple[str, ...] | None:
+    """A question's phrase list ready for a backend: normalised, or None for free dictation.
+    An empty list is a programming error, never silently "anything goes"."""
+    if phrases is None:
+        return None
+    allowed = phrase_set(phrases)
+    if not allowed:
+        raise RecognizerError("the phrase list for this question is empty")
+    return allowed
 
 
 def find_vosk_model(model: Path | None = None) -> Path | None:
