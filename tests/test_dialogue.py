@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -348,7 +349,7 @@ def test_anything_but_repeat_at_the_end_closes_and_json_mode_has_no_offer() -> N
 
 def test_the_dialogue_core_imports_no_audio_library() -> None:
     code = ("import sys, voice_triage.dialogue, voice_triage.questions, voice_triage.session_text, "
-            "voice_triage.report; "
+            "voice_triage.report, voice_triage.intent, voice_triage.grammar, voice_triage.rules; "
             "print(sorted({'numpy', 'sounddevice', 'vosk', 'pocketsphinx', 'pyttsx3'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -428,3 +429,42 @@ def test_no_regroup_when_a_skipped_part_may_be_what_the_yes_was_about() -> None:
     c.hear("no")
     assert follow_ups == ["ask_one_leg_numbness", "ask_leg_unsteadiness"]
     assert c.current is not None and c.current.question == "injury"  # no regroup, no ask_sciatica
+
+
+# --- the NLU gaps, through the real matcher -------------------------------------------------------
+
+
+def real_conv() -> Conversation:
+    c = Conversation(BOOK, MATCHER, QUESTIONS)
+    c.start()
+    c.hear("my back hurts")
+    return c
+
+
+@pytest.mark.parametrize("text", ["wiping feels normal", "down there feels normal"])
+def test_feels_normal_on_the_saddle_question_is_a_no_to_both_saddle_findings(text: str) -> None:
+    c = real_conv()
+    assert c.current is not None and c.current.question == "saddle"
+    events = c.hear(text)
+    assert c.last_outcome == "no" and asks(events)[0].question == "bladder"
+    found = c.findings()
+    assert {"saddle_numbness", "wiping_numbness"} <= set(found["absent"])
+    assert not {"saddle_numbness", "wiping_numbness"} & set(found["present"] + found["unsure"])
+
+
+def test_a_correction_on_the_legs_question_records_one_leg_not_both() -> None:
+    c = real_conv()
+    answer_until(c, "legs")
+    c.hear("not both legs, just my left leg is numb")
+    found = c.findings()
+    assert "one_leg_numbness" in found["present"]
+    assert "both_legs_neuro" not in found["present"] + found["unsure"]
+
+
+def test_i_guess_not_is_doubt_asked_again_then_kept_as_unsure() -> None:
+    c = real_conv()
+    events = c.hear("I guess not")
+    assert c.current is not None and c.current.question == "saddle"  # asked again in other words
+    assert said(events) == PHRASES.texts["retry"].uk
+    c.hear("I guess not")
+    assert {"saddle_numbness", "wiping_numbness"} <= set(c.findings()["unsure"])

@@ -143,3 +143,39 @@ def test_recognizer_list_is_short_and_every_phrase_is_understood_as_its_answer()
             assert got == kind, (text, got)
     # No bare "i have" / "i haven't" pair: one short sound apart, a swap waiting to happen.
     assert "i have" not in phrases and "i haven't" not in phrases
+
+
+def _matcher_for(tmp_path: Path, body: str) -> Matcher:
+    from voice_triage.grammar import Grammar
+
+    found, absent_only, normal = load_symptoms(IDS, symptoms(tmp_path, body))
+    answers, rates, _misheard, _anywhere, _spoken = load_answers()
+    return Matcher(Grammar(answers, {}, rates, found, absent_only, (), load_lexicon(), normal=normal))
+
+
+def test_a_normal_phrase_may_rule_out_several_findings(tmp_path: Path) -> None:
+    body = '  saddle_numbness:\n    templates: ["numb bum"]\n    normal: ["bum feels normal"]\n'
+    body += "  urinary_retention:\n    templates: [\"can't <pee>\"]\n    normal: [\"bum feels normal\"]\n"
+    heard = _matcher_for(tmp_path, body).understand("my bum feels normal")
+    assert {(f.id, f.present) for f in heard.findings} == {("saddle_numbness", False), ("urinary_retention", False)}
+    assert _matcher_for(tmp_path, body).understand("my bum doesn't feel normal").findings == ()
+
+
+@pytest.mark.parametrize(
+    ("normal", "fragment"),
+    [("numb bum", "no finding template has"),  # the words of a phrase that reports it present
+     ("bum not normal", "no negation")],
+)
+def test_a_normal_phrase_never_reads_as_a_finding_phrase(tmp_path: Path, normal: str, fragment: str) -> None:
+    body = f'  saddle_numbness:\n    templates: ["numb bum"]\n    normal: ["{normal}"]\n'
+    body += "  urinary_retention:\n    templates: [\"can't <pee>\"]\n"
+    with pytest.raises(ContentError, match=fragment) as info:
+        _matcher_for(tmp_path, body)
+    assert "g.yaml" in str(info.value) and "line 6" in str(info.value)  # the `normal:` line
+
+
+def test_a_normal_phrase_that_reports_another_finding_is_an_error(tmp_path: Path) -> None:
+    body = '  saddle_numbness:\n    templates: ["numb bum"]\n    normal: ["cant <pee>"]\n'
+    body += "  urinary_retention:\n    templates: [\"cant <pee>\"]\n"
+    with pytest.raises(ContentError, match="mapped to two findings"):
+        load_symptoms(IDS, symptoms(tmp_path, body))

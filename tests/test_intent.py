@@ -156,3 +156,67 @@ def test_stacked_answer_phrases_are_one_answer(text: str, answer: str | None) ->
 
     heard = load_matcher().understand(text).answer
     assert (heard.value if heard else None) == answer
+
+
+# --- "feels normal", corrections, hedged no ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["wiping feels normal", "down there feels normal", "it feels completely normal down there",
+     "my bum is fine", "toilet paper feels normal when I wipe", "I have normal feeling in my groin"],
+)
+def test_a_normal_body_part_rules_saddle_numbness_out(text: str) -> None:
+    assert findings(text).get("saddle_numbness") is False
+
+
+def test_wiping_feels_normal_rules_out_both_saddle_findings() -> None:
+    assert findings("wiping feels normal") == {"saddle_numbness": False, "wiping_numbness": False}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["it doesn't feel normal down there", "down there isn't normal", "I'm not sure it feels normal down there",
+     "maybe it feels normal down there"],
+)
+def test_a_negated_or_doubted_normal_is_never_absent(text: str) -> None:
+    assert findings(text).get("saddle_numbness") is not False
+
+
+def test_normal_does_not_undo_a_present_finding_or_a_denial() -> None:
+    assert findings("fine tingling in my groin") == {"saddle_numbness": True}
+    assert findings("my groin is numb but my bottom feels normal") == {"saddle_numbness": True}
+    # The denial keeps its cue: "feels normal" is not read as "doesn't feel normal".
+    assert findings("I don't have any numbness down there, it feels normal") == {"saddle_numbness": False}
+    assert findings("I can't pee, down there feels normal") == {
+        "urinary_retention": True, "saddle_numbness": False,
+    }
+    assert "saddle_numbness" not in findings("my right buttock hurts")  # "right" is a side, not "normal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["not both legs, just my left leg is numb", "not both legs just my left leg is numb",
+     "no not both legs, only my right leg is tingly"],
+)
+def test_a_correction_starts_a_new_negation_scope(text: str) -> None:
+    got = findings(text)
+    assert got.get("one_leg_numbness") is True
+    assert got.get("both_legs_neuro") is not True
+
+
+def test_a_correction_does_not_lift_a_plain_negation() -> None:
+    assert findings("no numbness in my left leg") == {"one_leg_numbness": False}
+    assert findings("not just my left leg, both legs are numb").get("both_legs_neuro") is True
+
+
+@pytest.mark.parametrize(
+    "text", ["I guess not", "i guess not", "I suppose not", "guess not", "no, I guess not", "I'd say not",
+             "I reckon not"],
+)
+def test_a_hedged_no_is_unsure(text: str) -> None:
+    assert understand(text).answer is Answer.UNSURE
+
+
+def test_a_hedged_yes_stays_yes() -> None:
+    assert understand("I guess so").answer is Answer.YES

@@ -11,18 +11,38 @@ direct question again rather than dropping it; doubt (an unsure answer after one
 an emergency question left unanswered, a stop while a "yes" was still being followed up) is kept
 as "unsure", which the rules turn into at least "urgent". The level always comes from
 ``rules.decide`` on the findings collected: the conversation never grades urgency itself.
+The records (events, steps) are in ``dialogue_events.py`` and what answers mean for the findings,
+with the agenda of questions, in ``dialogue_plan.py``; this module does the turn-taking and is the
+import point for all three.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
-from typing import Final, Protocol
+from typing import Final
 
-from .clinical import Level, Locale, Rulebook, Tier
-from .intent import Answer, FindingMatch, RateChange, Understanding
-from .questions import Question, QuestionBook, QuestionKind, Wording, confirm_id, probe_id, probe_kind
-from .rules import Decision, decide
+from .clinical import Level, Locale, Rulebook
+from .dialogue_events import (
+    Ask,
+    Decided,
+    End,
+    Event,
+    Matcher,
+    RateChanged,
+    Reply,
+    Role,
+    Say,
+    Status,
+    Step,
+)
+from .dialogue_plan import Plan
+from .intent import Answer, RateChange, Understanding
+from .questions import QuestionBook
+from .rules import Decision
+
+__all__ = [
+    "MAX_TEXT", "RATE_MAX", "RATE_MIN", "RATE_STEP", "REPROMPT_LIMIT", "Ask", "Conversation", "Decided",
+    "End", "Event", "Matcher", "RateChanged", "Reply", "Role", "Say", "Status", "Step",
+]
 
 #: Tries per question, counted separately for silence and for answers not understood: the first two
 #: misses are reprompted (how to answer, then an example), the third gives the question up. More
@@ -36,86 +56,6 @@ RATE_MAX: Final = 2.0
 #: Longest answer passed to the matcher: far beyond any spoken answer, short enough that a pasted
 #: novel cannot stall the conversation.
 MAX_TEXT: Final = 2000
-
-
-class Matcher(Protocol):
-    """The seam to ``intent.Matcher``: words in, an ``Understanding`` out."""
-
-    def understand(self, text: str) -> Understanding: ...
-
-
-@dataclass(frozen=True)
-class Say:
-    text: str
-
-
-@dataclass(frozen=True)
-class Ask:
-    question: str
-    kind: QuestionKind
-    asks_about: tuple[str, ...]
-    text: str
-
-
-@dataclass(frozen=True)
-class RateChanged:
-    rate: float
-
-
-@dataclass(frozen=True)
-class Decided:
-    """The decision; its words come just before as ``Say`` events (advice, why, safety net)."""
-
-    decision: Decision
-    present: tuple[str, ...]
-    absent: tuple[str, ...]
-    unsure: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class End:
-    pass
-
-
-Event = Say | Ask | RateChanged | Decided | End
-
-
-class Role(str, Enum):
-    OPEN = "open"
-    MAIN = "main"  # a yes/no question from the file, often about several findings
-    FOLLOW = "follow"  # which finding a "yes" to a group was about
-    CONFIRM = "confirm"  # read-back of an emergency finding before acting on it
-    RECHECK = "recheck"  # the direct question again, after a "no" to a read-back
-    REGROUP = "regroup"  # the group again, after a "yes" then "no" to every part
-
-
-class Reply(str, Enum):
-    YES = "yes"
-    NO = "no"
-    UNSURE = "unsure"
-    UNANSWERED = "unanswered"
-
-
-class Status(str, Enum):
-    ABSENT = "absent"
-    UNSURE = "unsure"
-    PRESENT = "present"
-
-
-#: A finding's status only ever moves up this order: doubt never lowers what was affirmed.
-_WEIGHT: Final = {Status.ABSENT: 0, Status.UNSURE: 1, Status.PRESENT: 2}
-
-
-@dataclass(frozen=True)
-class Step:
-    role: Role
-    id: str
-    kind: QuestionKind
-    asks_about: tuple[str, ...]
-    text: str
-    retry: str
-    help: str
-    example: str | None = None
 
 
 class Conversation:
@@ -134,15 +74,11 @@ class Conversation:
         self.asked: list[str] = []  # each question id as it was first put, in order
         self.last_understanding: Understanding | None = None
         self.last_outcome = ""  # what the conversation made of the last input (for reports)
-        self._status: dict[str, Status] = {}
-        self._agenda: list[Step] = []
-        self._front: list[Step] = []  # steps the last answer raised, asked before the agenda
+        self._plan = Plan(book, questions, self.locale)
         self._step: Step | None = None
         self._text = ""
         self._no_input = self._no_match = self._unsure = 0
         self._closing = False
-        self._ranks: dict[str, int] = {}
-        self._levels: dict[tuple[frozenset[str], frozenset[str]], int] = {}  # decide() memo for _raises
 
     # --- the public API -------------------------------------------------------------------------
 
@@ -156,8 +92,8 @@ class Conversation:
     def start(self) -> list[Event]:
         if self._step is not None or self.done:
             return []
-        self._agenda = [self._question_step(question) for question in self.questions.yes_no]
-        return [self._say("intro"), self._put(self._question_step(self.questions.open))]
+        first = self._plan.start()
+        return [self._say("intro"), self._put(first)]
 
     def hear(self, text: str) -> list[Event]:
         if self.done or (self._step is None and not self._closing):
@@ -217,32 +153,12 @@ class Conversation:
 
     def findings(self) -> dict[str, tuple[str, ...]]:
         """Findings collected so far, by status, in the rulebook's order."""
-        return {status.value: tuple(f for f in self.book.findings if self._status.get(f) is status)
-                for status in (Status.PRESENT, Status.ABSENT, Status.UNSURE)}
+        return self._plan.findings()
 
-    # --- steps ----------------------------------------------------------------------------------
-
-    def _w(self, wording: Wording) -> str:
-        return wording.get(self.locale)
+    # --- prompts --------------------------------------------------------------------------------
 
     def _say(self, key: str) -> Say:
         return Say(self.questions.phrases.say(key, self.locale))
-
-    def _question_step(self, question: Question) -> Step:
-        role = Role.OPEN if question.kind is QuestionKind.OPEN else Role.MAIN
-        text = self._w(question.text)
-        return Step(role, question.id, question.kind, question.asks_about, text,
-                    self._w(question.retry) if question.retry else text, self._w(question.help),
-                    self._w(question.example) if question.example else None)
-
-    def _probe_step(self, finding: str, role: Role) -> Step:
-        probe = self.questions.probes[finding]
-        ask, retry = self._w(probe.ask), self._w(probe.retry)
-        if role is Role.CONFIRM and probe.confirm is not None:
-            return Step(role, confirm_id(finding), QuestionKind.CONFIRM, (finding,), self._w(probe.confirm),
-                        ask, ask)
-        # Naming one emergency finding after a "yes" (or after a "no" to its read-back) confirms it.
-        return Step(role, probe_id(finding), probe_kind(self.book, finding), (finding,), ask, retry, retry)
 
     def _put(self, step: Step) -> Ask:
         self._step, self._text = step, step.text
@@ -310,7 +226,7 @@ class Conversation:
         self.last_outcome = f"rate {change.value}"
         return [RateChanged(self.rate), self._say("faster" if change is RateChange.FASTER else "slower")]
 
-    # --- what an answer means -------------------------------------------------------------------
+    # --- what an answer means, and what comes next -----------------------------------------------
 
     def _resolve(self, reply: Reply, heard: Understanding | None) -> list[Event]:
         step = self._step
@@ -318,131 +234,9 @@ class Conversation:
         self._step = None
         if not self.last_outcome.endswith("unanswered"):
             self.last_outcome = "described" if step.role is Role.OPEN else reply.value
-        findings: tuple[FindingMatch, ...] = heard.findings if heard else ()
-        asked = () if step.role is Role.OPEN else step.asks_about
-        if step.role is Role.MAIN:
-            self._main(step, reply, findings)
-        elif step.role is Role.REGROUP:
-            if reply is not Reply.NO:
-                for f in step.asks_about:
-                    if self._raises(f) and (reply is not Reply.UNANSWERED or self._emergency(f)):
-                        self._record(f, Status.UNSURE)
-        elif step.role is not Role.OPEN:
-            self._single(step, reply)
-        for match in findings:  # anything else the person mentioned
-            if match.id not in asked:
-                if match.present:
-                    self._affirm(match.id)
-                elif match.id not in self._status:
-                    self._record(match.id, Status.ABSENT)
-        return self._next()
-
-    def _main(self, step: Step, reply: Reply, findings: tuple[FindingMatch, ...]) -> None:
-        for match in findings:
-            if match.id in step.asks_about and not match.present:
-                self._record(match.id, Status.ABSENT)
-        named = [m.id for m in findings if m.id in step.asks_about and m.present]
-        open_ids = [f for f in step.asks_about if f not in self._status and f not in named]
-        if reply is Reply.YES:
-            for f in named:
-                self._affirm(f)
-            if not named and len(open_ids) == 1:
-                self._affirm(open_ids[0])
-            elif open_ids:
-                # Which one? Ask the most urgent first; a follow-up that cannot change the advice
-                # is skipped when its turn comes (see _worth).
-                for f in sorted(open_ids, key=lambda f: -self._rank(f)):
-                    self._front.append(self._probe_step(f, Role.FOLLOW))
-                self._front.append(Step(Role.REGROUP, step.id, step.kind, step.asks_about,
-                                        f"{self._say('regroup').text} {step.text}", step.retry, step.help))
-        elif reply is Reply.NO:
-            for f in open_ids:
-                self._record(f, Status.ABSENT)
-        elif reply is Reply.UNSURE:
-            for f in open_ids:
-                self._record(f, Status.UNSURE)
-        else:  # unanswered: an emergency question left unanswered counts as unsure
-            for f in open_ids:
-                if self._emergency(f):
-                    self._record(f, Status.UNSURE)
-
-    def _single(self, step: Step, reply: Reply) -> None:
-        finding = step.asks_about[0]
-        if reply is Reply.YES:
-            self._record(finding, Status.PRESENT)
-        elif reply is Reply.NO:
-            if step.role is Role.CONFIRM:
-                self._front.append(self._probe_step(finding, Role.RECHECK))  # never drop it silently
-            else:
-                self._record(finding, Status.ABSENT)
-        elif reply is Reply.UNSURE or self._emergency(finding):
-            self._record(finding, Status.UNSURE)
-
-    def _affirm(self, finding: str) -> None:
-        """A finding said to be present once: emergency ones are read back before acting on them."""
-        if self._status.get(finding) is Status.PRESENT:
-            return
-        if not self._emergency(finding):
-            self._record(finding, Status.PRESENT)
-        elif not any(s.role in (Role.CONFIRM, Role.RECHECK) and s.asks_about == (finding,)
-                     for s in self._front + self._agenda):
-            self._front.append(self._probe_step(finding, Role.CONFIRM))
-
-    def _record(self, finding: str, status: Status) -> None:
-        old = self._status.get(finding)
-        if old is None or _WEIGHT[status] > _WEIGHT[old]:
-            self._status[finding] = status
-
-    # --- what to ask next -----------------------------------------------------------------------
-
-    def _emergency(self, finding: str) -> bool:
-        return self.book.findings[finding].tier is Tier.EMERGENCY
-
-    def _rank(self, finding: str) -> int:
-        """The level this finding alone gives (from the rules, not re-implemented here)."""
-        if finding not in self._ranks:
-            self._ranks[finding] = decide(self.book, [finding], (), self.locale).level.rank
-        return self._ranks[finding]
-
-    def _decide(self) -> Decision:
-        found = self.findings()
-        return decide(self.book, found["present"], found["unsure"], self.locale)
-
-    def _rank_with(self, extra: frozenset[str]) -> int:
-        key = (frozenset(f for f, s in self._status.items() if s is Status.PRESENT) | extra,
-               frozenset(f for f, s in self._status.items() if s is Status.UNSURE))
-        if key not in self._levels:
-            self._levels[key] = decide(self.book, key[0], key[1], self.locale).level.rank
-        return self._levels[key]
-
-    def _raises(self, finding: str) -> bool:
-        """Could this finding, if present, make the advice more urgent: alone, or together with one
-        finding not yet asked about (a risk factor matters with a warning symptom, rule 2)?"""
-        if self._rank_with(frozenset((finding,))) > self._rank_with(frozenset()):
-            return True
-        others = (g for g in self.book.findings if g != finding and g not in self._status)
-        return any(self._rank_with(frozenset((finding, g))) > self._rank_with(frozenset((g,))) for g in others)
-
-    def _worth(self, step: Step) -> bool:
-        if step.role in (Role.CONFIRM, Role.RECHECK):
-            return self._status.get(step.asks_about[0]) is not Status.PRESENT
-        if step.role is Role.REGROUP:
-            # Only when every part was answered "no": a part skipped because it could not change the
-            # advice may be what the "yes" was about.
-            every_no = all(self._status.get(f) is Status.ABSENT for f in step.asks_about)
-            return every_no and any(self._raises(f) for f in step.asks_about)
-        return any(f not in self._status and self._raises(f) for f in step.asks_about)
-
-    def _next(self) -> list[Event]:
-        self._agenda[0:0] = self._front
-        self._front = []
-        if self._decide().level is Level.EMERGENCY:
-            return self._finish(early=False)  # stop at once and give the emergency advice
-        while self._agenda:
-            step = self._agenda.pop(0)
-            if self._worth(step):
-                return [self._put(step)]
-        return self._finish(early=False)
+        self._plan.resolve(step, reply, heard.findings if heard else ())
+        step = self._plan.next_step()
+        return [self._put(step)] if step is not None else self._finish(early=False)
 
     # --- the end --------------------------------------------------------------------------------
 
@@ -452,17 +246,10 @@ class Conversation:
 
     def _finish(self, early: bool) -> list[Event]:
         if early:
-            # A "yes" still being followed up, or a read-back not yet answered, is doubt, not "no".
-            pending = ([self._step] if self._step else []) + self._front + self._agenda
-            for step in pending:
-                if step.role in (Role.FOLLOW, Role.CONFIRM, Role.RECHECK) and self._emergency(step.asks_about[0]):
-                    self._record(step.asks_about[0], Status.UNSURE)
-            if self._step is not None and self._step.role is Role.MAIN and self._unsure:
-                for f in self._step.asks_about:
-                    if f not in self._status and self._emergency(f):
-                        self._record(f, Status.UNSURE)
-        self._step, self._front, self._agenda = None, [], []
-        self.decision = self._decide()
+            self._plan.cut_short(self._step, bool(self._unsure))
+        self._step = None
+        self._plan.clear()
+        self.decision = self._plan.decide()
         found = self.findings()
         events: list[Event] = [self._say("stopped")] if early else []
         if early and self.decision.level is Level.SELF_CARE:

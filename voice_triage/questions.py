@@ -4,7 +4,8 @@ The flow is data: which findings each question asks about, in what order, and ev
 conversation says (opening, reprompts, help, confirmations, closing) in UK or US wording. Loading
 checks the file against the rulebook so that a typo cannot silently drop a red-flag question: an
 unknown key or finding id, a finding asked twice or never, or an emergency finding without a
-confirmation is a ``ContentError`` naming the file and key.
+confirmation is a ``ContentError`` naming the file and key. The records live in
+``question_book.py`` and are re-exported here, the import point for the rest of the package.
 """
 
 from __future__ import annotations
@@ -12,129 +13,33 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
 from pathlib import Path
 from typing import Any, Final
 
 from .clinical import Locale, Rulebook, Tier, load_rulebook
 from .content import LineDict, check_keys, get_str, load_data_file, load_yaml, where
 from .errors import ContentError
+from .question_book import (
+    PHRASE_KEYS,
+    Phrases,
+    Probe,
+    Question,
+    QuestionBook,
+    QuestionKind,
+    Section,
+    Wording,
+    confirm_id,
+    probe_id,
+    probe_kind,
+)
+
+__all__ = [
+    "FILE", "Phrases", "Probe", "Question", "QuestionBook", "QuestionKind", "Section", "Wording",
+    "confirm_id", "load_question_file", "load_questions", "probe_id", "probe_kind", "question_list",
+]
 
 FILE: Final = "questions.yaml"
 _ID: Final = re.compile(r"^[a-z][a-z0-9_]*$")
-
-
-class QuestionKind(str, Enum):
-    """How a question is answered (and which phrases a recognizer listens for)."""
-
-    OPEN = "open"
-    YES_NO = "yes_no"
-    CONFIRM = "confirm"
-
-    def __str__(self) -> str:  # front ends print and compare the bare value ("yes_no")
-        return self.value
-
-
-class Section(str, Enum):
-    """The order of the yes/no questions (the issue's flow): a file must keep it."""
-
-    OPEN = "open"
-    EMERGENCY = "emergency"
-    LEGS = "legs"
-    INJURY = "injury"
-    PAIN = "pain"
-    HEALTH = "health"
-    HISTORY = "history"
-    DURATION = "duration"
-
-
-@dataclass(frozen=True)
-class Wording:
-    """One sentence in UK and US wording (often the same)."""
-
-    uk: str
-    us: str
-
-    def get(self, locale: Locale) -> str:
-        return self.uk if locale is Locale.UK else self.us
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    kind: QuestionKind
-    section: Section
-    asks_about: tuple[str, ...]
-    text: Wording
-    help: Wording
-    retry: Wording | None
-    example: Wording | None
-
-
-@dataclass(frozen=True)
-class Probe:
-    """The direct question about one finding: a follow-up, a re-check, a confirmation."""
-
-    finding: str
-    ask: Wording
-    retry: Wording
-    confirm: Wording | None
-
-
-_PHRASE_KEYS: Final = ("intro", "retry", "regroup", "unanswered", "slower", "faster", "stopped",
-                       "offer_repeat", "goodbye")
-
-
-@dataclass(frozen=True)
-class Phrases:
-    texts: dict[str, Wording]  # the keys of _PHRASE_KEYS
-    no_input: tuple[Wording, Wording]
-    no_match: tuple[Wording, Wording]
-    how_to_answer: dict[QuestionKind, Wording]
-    example: dict[QuestionKind, Wording]
-
-    def say(self, key: str, locale: Locale) -> str:
-        return self.texts[key].get(locale)
-
-
-@dataclass(frozen=True)
-class QuestionBook:
-    questions: tuple[Question, ...]
-    probes: dict[str, Probe]
-    phrases: Phrases
-
-    @property
-    def open(self) -> Question:
-        return self.questions[0]
-
-    @property
-    def yes_no(self) -> tuple[Question, ...]:
-        return self.questions[1:]
-
-    def question_ids(self) -> tuple[str, ...]:
-        """Every id an ``Ask`` can carry: the questions, then each finding's follow-up and confirmation."""
-        ids = [question.id for question in self.questions]
-        for probe in self.probes.values():
-            ids.append(probe_id(probe.finding))
-            if probe.confirm is not None:
-                ids.append(confirm_id(probe.finding))
-        return tuple(ids)
-
-
-def probe_kind(book: Rulebook, finding_id: str) -> QuestionKind:
-    """A direct question about an emergency finding confirms it; any other is a plain yes/no."""
-    return QuestionKind.CONFIRM if book.findings[finding_id].tier is Tier.EMERGENCY else QuestionKind.YES_NO
-
-
-def probe_id(finding_id: str) -> str:
-    """The question id of the direct question about one finding (a follow-up or a re-check)."""
-    return f"ask_{finding_id}"
-
-
-def confirm_id(finding_id: str) -> str:
-    """The question id of the read-back confirmation of an emergency finding."""
-    return f"confirm_{finding_id}"
 
 
 def _wording(mapping: Mapping[str, Any], key: str, prefix: str) -> Wording:
@@ -163,9 +68,9 @@ def _pair(mapping: Any, prefix: str) -> tuple[Wording, Wording]:
 
 def _phrases(doc: LineDict) -> Phrases:
     table = doc["phrases"]
-    check_keys(table, FILE, "phrases", [*_PHRASE_KEYS, "no_input", "no_match", "how_to_answer", "example"])
+    check_keys(table, FILE, "phrases", [*PHRASE_KEYS, "no_input", "no_match", "how_to_answer", "example"])
     return Phrases(
-        texts={key: _wording(table, key, "phrases") for key in _PHRASE_KEYS},
+        texts={key: _wording(table, key, "phrases") for key in PHRASE_KEYS},
         no_input=_pair(table["no_input"], "phrases.no_input"),
         no_match=_pair(table["no_match"], "phrases.no_match"),
         how_to_answer=_kind_table(table["how_to_answer"], "phrases.how_to_answer"),

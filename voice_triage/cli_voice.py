@@ -1,0 +1,141 @@
+"""``voice-triage`` commands for audio in and out: devices, say, models and the voice session.
+
+Registered by ``cli.build_parser``; every audio library is imported inside the command that needs
+it, so ``voice-triage triage`` and ``understand`` never load one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .cli import PROG, emit_json
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .microphone import list_devices
+
+    devices = list_devices()
+    if args.json:
+        emit_json([d.as_json() for d in devices])
+        return 0
+    if not devices:
+        print("No audio devices found: no microphone or speaker is visible to PortAudio. "
+              "Use 'voice-triage session --text' to answer by typing.")
+        return 0
+    for d in devices:
+        marks = (" [default input]" if d.default_input else "") + (" [default output]" if d.default_output else "")
+        print(f"{d.index}: {d.name} ({d.host_api}; {d.inputs} in, {d.outputs} out; {d.default_rate:.0f} Hz){marks}")
+    if not any(d.inputs for d in devices):
+        print("No input device: voice sessions fall back to text mode.")
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .microphone import parse_device
+    from .speaker import Speaker, write_wav
+
+    speaker = Speaker(args.rate, args.volume, args.voice, parse_device(args.output_device))
+    if args.out:
+        write_wav(Path(args.out), speaker.render(args.text), args.volume)
+        return 0
+    print(args.text)
+    played = speaker.say(args.text)
+    if not played.played:
+        sys.stderr.write(f"{PROG}: {played.error}; the text is shown above\n")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import models
+    from .errors import ModelError
+
+    root = Path(args.dir) if args.dir else None
+    if args.action == "download":
+        path = models.download(args.name or models.DEFAULT_MODEL, root)
+        print(f"{path.name} is installed in {path}")
+        return 0
+    if args.action == "list":
+        rows = models.list_models(root)
+        if args.json:
+            emit_json([r.as_json() for r in rows])
+        for r in [] if args.json else rows:
+            state = "installed" if r.ok else ("damaged: " + "; ".join(r.problems) if r.installed else "not installed")
+            known = "" if r.known else " (not a pinned model)"
+            print(f"{r.name}: {state}{known} [{r.path}]")
+        return 0
+    result = models.status(args.name, root)
+    if args.json:
+        emit_json(result.as_json())
+    if not result.installed:
+        raise ModelError(f"{result.name} is not installed in {result.path.parent}; get it with "
+                         "'voice-triage models download' (offline: see models/README.md)")
+    if not result.ok:
+        raise ModelError(f"{result.path}: {'; '.join(result.problems)}; reinstall with 'voice-triage models download'")
+    if not args.json:
+        print(f"{result.name}: OK ({result.path})")
+    return 0
+
+
+def add_audio_commands(sub: Any) -> None:
+    from .speaker import DEFAULT_RATE
+
+    p = sub.add_parser("devices", help="list audio input and output devices")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("say", help="speak TEXT, or write it to a WAV file with --out")
+    p.add_argument("text", metavar="TEXT")
+    p.add_argument("--out", metavar="FILE.wav", help="write a WAV file instead of playing")
+    add_speech_options(p, DEFAULT_RATE)
+    p.set_defaults(func=cmd_say)
+
+    p = sub.add_parser("models", help="download, list or verify speech models")
+    p.add_argument("action", choices=["download", "list", "verify"])
+    p.add_argument("name", nargs="?", metavar="NAME|PATH", help="model name (default vosk-model-small-en-us-0.15)")
+    p.add_argument("--dir", metavar="DIR", help="models folder (default $VOICE_TRIAGE_MODELS or models/)")
+    p.add_argument("--json", action="store_true", help="print JSON (list, verify)")
+    p.set_defaults(func=cmd_models)
+
+
+def cmd_voice_session(args: argparse.Namespace, report: Any) -> int:
+    from pathlib import Path
+
+    from .microphone import parse_device
+    from .session_voice import VoiceOptions, run_voice_session
+
+    options = VoiceOptions(
+        asr=args.asr, model=Path(args.model) if args.model else None, input_device=parse_device(args.input_device),
+        output_device=parse_device(args.output_device), silence_ms=args.silence_ms, no_input_s=args.no_input_s,
+        rate=args.rate, volume=args.volume, voice=args.voice, locale=args.locale,
+    )
+    status, _result = run_voice_session(options, report)
+    return status
+
+
+def add_voice_options(p: argparse.ArgumentParser) -> None:
+    """Options of the voice session (ignored with --text)."""
+    from .microphone import DEFAULT_NO_INPUT_S, DEFAULT_SILENCE_MS
+    from .speaker import DEFAULT_RATE
+
+    p.add_argument("--asr", choices=["auto", "vosk", "pocketsphinx"], default="auto",
+                   help="recognizer: vosk when a model is installed (auto), else pocketsphinx")
+    p.add_argument("--model", metavar="PATH", help="Vosk model folder (default: models/ or $VOICE_TRIAGE_MODELS)")
+    p.add_argument("--input-device", metavar="ID|NAME", help="microphone (see 'voice-triage devices')")
+    p.add_argument("--silence-ms", type=int, default=DEFAULT_SILENCE_MS, metavar="MS",
+                   help=f"pause that ends an answer (default {DEFAULT_SILENCE_MS}; raise it for slow speech)")
+    p.add_argument("--no-input-s", type=float, default=DEFAULT_NO_INPUT_S, metavar="S",
+                   help=f"wait for an answer to start before reprompting (default {DEFAULT_NO_INPUT_S:g})")
+    add_speech_options(p, DEFAULT_RATE)
+
+
+def add_speech_options(p: argparse.ArgumentParser, default_rate: int) -> None:
+    p.add_argument("--rate", type=int, default=default_rate, help=f"words per minute (default {default_rate})")
+    p.add_argument("--volume", type=float, default=1.0, help="0.0–1.0 (default 1.0)")
+    p.add_argument("--voice", default=None, help="espeak-ng voice, e.g. gmw/en or gmw/en-us")
+    p.add_argument("--output-device", default=None, metavar="ID|NAME", help="speaker (see 'voice-triage devices')")
