@@ -64,9 +64,8 @@ def test_reject_cases_are_never_yes_or_no() -> None:
         assert got[name] == "no_input"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 5 target not met: pocketsphinx with garbage-word rejection "
-                   "answers about 75% of espeak yes/no/unsure correctly, target 95% (README, make bench-voice)")
 def test_espeak_yes_no_unsure_accuracy_target() -> None:
+    """Issue 5: at least 95% of espeak yes/no/unsure answers (5 voices, clean and 10 dB SNR)."""
     wavs = [p for p in answer_wavs() if expected(p) in ("yes", "no", "unsure")]
     correct = sum(answer_of(p) == expected(p) for p in wavs)
     assert correct / len(wavs) >= 0.95
@@ -98,17 +97,12 @@ def human(label: str) -> list[Path]:
     return sorted((SPEECH_COMMANDS / label).glob("*.wav"))
 
 
-@pytest.mark.xfail(strict=False, reason="issue 7 target not met: 1 of 57 noise clips passes the voice gate and is "
-                   "heard as yes or no (1.8%, target 1%) in this order; pocketsphinx adapts its feature "
-                   "normalisation from clip to clip, so the count depends on order (make bench-voice: 0%)")
 def test_human_noise_is_never_yes_or_no() -> None:
     clips = human("_silence_")
     as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
     assert as_yes_no / len(clips) <= 0.01
 
 
-@pytest.mark.xfail(strict=False, reason="issue 7 target not met with margin: 3 of 56 other words come back as yes or "
-                   "no (5.4%, target 5%, this test asks 4%); see README, make bench-voice")
 def test_human_other_words_rarely_yes_or_no() -> None:
     clips = human("_unknown_")
     as_yes_no = sum(answer_of(p) in ("yes", "no") for p in clips)
@@ -121,7 +115,7 @@ def test_human_yes_no_never_swapped() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="issue 7 target not met: real people's yes/no are answered correctly "
-                   "about 84% of the time (the rest are reprompted as no-match), target 97%")
+                   "about 90% of the time with the answer spotter (the rest are reprompted), target 97%")
 def test_human_yes_no_accuracy_target() -> None:
     clips = [(p, label) for label in ("yes", "no") for p in human(label)]
     correct = sum(answer_of(p) == label for p, label in clips)

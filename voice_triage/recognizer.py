@@ -9,6 +9,7 @@ never loads an audio library.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .errors import ModelError, RecognizerError, UsageError
+from .errors import ContentError, ModelError, RecognizerError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -131,16 +132,32 @@ def _first_model_in(folder: Path) -> Path | None:
     return candidates[0] if candidates else None
 
 
-def open_recognizer(kind: str = "auto", model: Path | None = None) -> Recognizer:
-    """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx."""
+def _sphinx(spotter: bool) -> Recognizer:
+    """pocketsphinx, with the answer spotter's second opinion (asr_spotter.py) unless turned off.
+    A broken spotter install costs accuracy, not the session: say so and go on without it."""
+    from .asr_sphinx import SphinxRecognizer
+
+    backend = SphinxRecognizer()
+    if not spotter:
+        return backend
+    from .asr_spotter import SpottedRecognizer, Spotter
+
+    try:
+        return SpottedRecognizer(backend, Spotter())
+    except (RecognizerError, ContentError) as exc:
+        logging.getLogger(__name__).warning("answer spotter unavailable, pocketsphinx alone: %s", exc)
+        return backend
+
+
+def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True) -> Recognizer:
+    """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
+    (with the answer spotter, whose thresholds were tuned for pocketsphinx only)."""
     try:
         chosen = Kind(kind)
     except ValueError:
         raise UsageError(f"--asr {kind!r}: use auto, vosk or pocketsphinx") from None
     if chosen is Kind.POCKETSPHINX:
-        from .asr_sphinx import SphinxRecognizer
-
-        return SphinxRecognizer()
+        return _sphinx(spotter)
     path = find_vosk_model(model)
     if path is None:
         if chosen is Kind.VOSK:
@@ -150,9 +167,7 @@ def open_recognizer(kind: str = "auto", model: Path | None = None) -> Recognizer
                 f"no Vosk model found in {models.models_dir()}; get one with 'voice-triage models download' "
                 f"or pass --model PATH (or use --asr pocketsphinx)"
             )
-        from .asr_sphinx import SphinxRecognizer
-
-        return SphinxRecognizer()
+        return _sphinx(spotter)
     from .asr_vosk import VoskRecognizer
 
     return VoskRecognizer(path)

@@ -10,7 +10,8 @@ latency, session memory) can be added to ``SECTIONS`` without touching the other
   (odd positions): accuracy for yes/no/stop, share of other words and of noise returned as yes or
   no, confusion matrix, real-time factor.
 
-Backends: pocketsphinx always; Vosk when a model is installed (else the reason is printed).
+Backends: pocketsphinx with the answer spotter (what ships) and pocketsphinx alone, always; Vosk
+when a model is installed (else the reason is printed).
 Real-time factor is CPU time of this process over audio time (one core), so other load on the
 machine does not distort it.
 """
@@ -148,7 +149,11 @@ SECTIONS: list[Callable[[str, Recognizer], dict[str, Any]]] = [section_espeak, s
 
 
 def backends() -> list[tuple[str, Recognizer]]:
-    found: list[tuple[str, Recognizer]] = [("pocketsphinx", open_recognizer("pocketsphinx"))]
+    # The shipped fallback (pocketsphinx + answer spotter) and, for comparison, pocketsphinx alone.
+    found: list[tuple[str, Recognizer]] = [
+        ("pocketsphinx+spotter", open_recognizer("pocketsphinx")),
+        ("pocketsphinx alone", open_recognizer("pocketsphinx", spotter=False)),
+    ]
     try:
         found.append(("vosk", open_recognizer("vosk")))
     except TriageError as exc:
