@@ -82,6 +82,7 @@ def test_no_veto_for_answers_longer_than_the_classifier_judges() -> None:
 def test_confident_contradiction_withholds_but_never_swaps() -> None:
     got = combine(Status.OK, "yes", yes=-5.0, no=4.0)
     assert got.status is Status.NO_MATCH and got.text == ""
+    assert combine(Status.OK, "no", no=-5.0, stop=9.0).status is Status.NO_MATCH
     # A weak contradiction (below the rescue threshold) does not withhold.
     assert combine(Status.OK, "yes", yes=-5.0, no=-2.0).text == "yes"
 

@@ -10,7 +10,7 @@ else. ``SpottedRecognizer`` wraps a backend and combines the two:
   other answer class) and the question accepts that answer → that answer;
 - veto: the backend heard yes or no in an utterance short enough for the classifier to judge, and
   the classifier finds that class very unlikely (log-odds below ``VETO_LOG_ODDS``) or is confident
-  of the opposite answer → no-match, and the person is asked again. A veto never turns yes into
+  of another answer → no-match, and the person is asked again. A veto never turns yes into
   no: it only withholds.
 
 The classifier (``voice_triage/data/spotter.npz``, 6 classes from grammars/spotter.yaml) is a
@@ -188,8 +188,8 @@ class SpottedRecognizer:
             if not judged or claimed is None or claimed.name not in VETOED or claimed.name not in scores:
                 return heard
             own = scores[claimed.name]
-            opposite = max((s for name, s in scores.items() if name in VETOED and name != claimed.name),
-                           default=-np.inf)
+            # Any other answer counts: "stop" heard as "no" is as wrong as "yes" heard as "no".
+            opposite = max((s for name, s in scores.items() if name != claimed.name), default=-np.inf)
             # A contradiction counts only when the opposite answer would itself have been rescued.
             if own < self.veto or (opposite > own and opposite > self.rescue):
                 return replace(heard, status=Status.NO_MATCH, text="", confidence=0.0)
