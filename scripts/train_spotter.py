@@ -38,7 +38,13 @@ RATE = 16000
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp", "en-gb-x-gbcwmd", "en-029", "en")
 #: Variants that no longer sound like a person speaking.
 ODD_VARIANTS = {"whisper", "whisperf", "Demonic", "croak", "UniRobot", "anikaRobot"}
-HIDDEN = 64
+#: Network size and regularisation, chosen by recall on real yes/no at a fixed false-accept rate
+#: of other words (trained on espeak, scored on speech-commands): 64 units, L2 1e-4, input noise
+#: 0.1 → 82%/85%; 128 units, L2 1e-3, input noise 0.3 → 89%/91%. Stronger regularisation keeps the
+#: network from learning espeak's own quirks.
+HIDDEN = 128
+L2 = 1e-3
+INPUT_NOISE = 0.3
 
 
 def variants() -> list[str]:
@@ -148,7 +154,7 @@ def train(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], classes: int, se
         order = rng.permutation(len(z))
         for start in range(0, len(z), 64):
             batch = order[start: start + 64]
-            xb = z[batch] + rng.standard_normal((len(batch), z.shape[1])) * 0.1
+            xb = z[batch] + rng.standard_normal((len(batch), z.shape[1])) * INPUT_NOISE
             w1, b1, w2, b2 = params
             h = np.maximum(xb @ w1 + b1, 0)
             logits = h @ w2 + b2
@@ -157,7 +163,7 @@ def train(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], classes: int, se
             p[np.arange(len(batch)), y[batch]] -= 1
             p /= len(batch)
             gh = p @ w2.T * (h > 0)
-            grads = [xb.T @ gh + 1e-4 * w1, gh.sum(axis=0), h.T @ p + 1e-4 * w2, p.sum(axis=0)]
+            grads = [xb.T @ gh + L2 * w1, gh.sum(axis=0), h.T @ p + L2 * w2, p.sum(axis=0)]
             step += 1
             for i, g in enumerate(grads):
                 m[i] = 0.9 * m[i] + 0.1 * g
@@ -174,12 +180,19 @@ def main() -> int:
     parser.add_argument("--per-word", type=int, default=6, help="clips per other word per shard")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
+    parser.add_argument("--features", type=Path, help="reuse (or save) the generated features here")
     args = parser.parse_args()
-    work = [(args.seed * 1000 + i, args.per_class, args.per_word) for i in range(args.shards)]
-    with Pool(args.jobs) as pool:
-        parts = pool.map(shard, work)
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
+    if args.features and args.features.exists():
+        with np.load(args.features) as cached:
+            x, y = cached["x"], cached["y"]
+    else:
+        work = [(args.seed * 1000 + i, args.per_class, args.per_word) for i in range(args.shards)]
+        with Pool(args.jobs) as pool:
+            parts = pool.map(shard, work)
+        x = np.concatenate([p[0] for p in parts])
+        y = np.concatenate([p[1] for p in parts])
+        if args.features:
+            np.savez(args.features, x=x, y=y)
     classes = load_classes()
     print("training clips per class:", dict(zip((c.name for c in classes), np.bincount(y), strict=True)))
     weights = train(x, y, len(classes), args.seed)

@@ -40,20 +40,20 @@ WEIGHTS: Final = Path(__file__).resolve().parent / "data" / "spotter.npz"
 #: 1.6 s clips, and the embedding of a word near a clip edge is weaker than of one in the middle.
 CLIP_S: Final = 1.6
 #: Rescue threshold (log-odds of one answer against other words + noise). Lower rescues more real
-#: answers and passes more other words as answers. Measured on the speech-commands clips (make
-#: bench-voice, with the margin and veto below): 0 → real yes/no 92%/88%, 1.8% of other words as
-#: yes/no; 1 → 92%/87%, the same 1.8%; -2 → 93%/94% but 7% of other words.
-RESCUE_LOG_ODDS: Final = 0.0
+#: answers and passes more other words as answers; measured on the speech-commands clips (make
+#: bench-voice, with the margin and veto below): -1 → real yes/no 96%/91%, other words as yes/no
+#: 1.8%; 1 → 96%/87%, 3.6% and a noise clip. (Lower also makes contradictions count sooner.)
+RESCUE_LOG_ODDS: Final = -1.0
 #: A rescue also needs the best answer to beat the runner-up by this much: a classifier torn
-#: between two answers (espeak's "banana": no 4.3, yes 1.9) heard neither. 2 to 4 cost no real
+#: between two answers (espeak's "banana": no 0.8, yes -0.5) heard neither. 2 to 4 cost no real
 #: answer on the speech-commands clips.
 RESCUE_MARGIN: Final = 3.0
 #: Veto threshold: a yes or no the backend heard is withheld when the classifier's log-odds for it
-#: fall below this. Real answers the backend accepted scored down to -15 (one clip), then -9.5 and
-#: above; the other words and noise it forced onto yes/no scored -27 to -10. -8 withheld every one
-#: of those at the cost of 3 real answers in 141 (asked again, never swapped); -15 let a noise clip
-#: through as "yep".
-VETO_LOG_ODDS: Final = -8.0
+#: fall below this. Real answers the backend accepted scored -10.9 (one clip), then -4.8 and above;
+#: the other words it forced onto yes/no scored -10.4 and -7.7 (the rest were contradicted by
+#: another answer). -6 withholds those two and costs that one real answer (asked again, never
+#: swapped); -8 let "no i don't" through for a spoken "nine".
+VETO_LOG_ODDS: Final = -6.0
 #: The veto judges only utterances about as long as the classifier's training phrases: at most
 #: this many loud 10 ms frames (vad.py). Longer answers ("no, not at all": 103 frames) dilute its
 #: pooled embedding, so their low scores say nothing; there the backend's multi-word match stands.

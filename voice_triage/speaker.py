@@ -13,7 +13,9 @@ catch that") then start at once. Nothing is kept on disk: the advice is health d
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import gc
 import io
 import tempfile
 import threading
@@ -66,6 +68,14 @@ class Played:
     error: str = ""
 
 
+def _release_engine() -> None:
+    """Drop the engine while the interpreter is still whole: left to shutdown, pyttsx3's driver
+    finaliser runs after ``contextlib`` is gone and prints "Exception ignored in DriverProxy"."""
+    global _engine
+    _engine = None
+    gc.collect()
+
+
 def _get_engine() -> Any:
     global _engine
     if _engine is None:
@@ -73,6 +83,7 @@ def _get_engine() -> Any:
             import pyttsx3
 
             _engine = pyttsx3.init("espeak")
+            atexit.register(_release_engine)
         except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is missing
             raise SpeechError(f"speech synthesis is unavailable ({exc}); install espeak-ng (make system)") from exc
     return _engine
