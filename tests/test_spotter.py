@@ -66,6 +66,11 @@ def test_no_rescue_below_the_threshold_or_for_an_answer_the_question_does_not_ta
     assert only_stop.status is Status.NO_MATCH
 
 
+def test_stop_is_never_rescued() -> None:
+    """A guessed stop would end the conversation: only the backend may hear stop."""
+    assert combine(Status.NO_MATCH, "air", stop=9.0).status is Status.NO_MATCH
+
+
 def test_veto_withholds_an_answer_the_classifier_finds_very_unlikely() -> None:
     assert combine(Status.OK, "no", no=-25.0).status is Status.NO_MATCH
     assert combine(Status.OK, "no i don't", no=-5.0).status is Status.OK

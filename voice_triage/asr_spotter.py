@@ -61,6 +61,10 @@ VETO_LOG_ODDS: Final = -6.0
 VETO_MAX_LOUD_FRAMES: Final = 90
 #: The answers a veto guards: the two a red-flag question turns on.
 VETOED: Final = frozenset({"yes", "no"})
+#: The answers a rescue may produce. Not "stop": it ends the conversation at once, so a guessed
+#: stop (espeak's "help" scored stop 1.4) would cost the person the rest of the triage; the stop
+#: class still counts as a contradiction.
+RESCUED: Final = frozenset({"yes", "no", "unsure"})
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ class SpottedRecognizer:
             return heard
         ranked = sorted(scores.values(), reverse=True)
         best = max(scores, key=lambda name: scores[name])
+        if best not in RESCUED:
+            return heard
         runner_up = ranked[1] if len(ranked) > 1 else -np.inf
         if scores[best] > self.rescue and scores[best] - runner_up >= self.margin:
             probability = 1.0 / (1.0 + float(np.exp(-scores[best])))
