@@ -136,6 +136,16 @@ def test_weights_for_other_classes_are_refused(tmp_path: Path) -> None:
         Spotter(bad)
 
 
+def test_an_ensemble_of_identical_networks_scores_like_one(tmp_path: Path) -> None:
+    with np.load(asr_spotter.WEIGHTS) as data:
+        arrays = {k: data[k] for k in data.files}
+    for key in ("w1", "b1", "w2", "b2"):
+        arrays[key] = np.stack([arrays[key], arrays[key]])
+    np.savez(tmp_path / "pair.npz", **arrays)
+    clip = read_wav(next(WAV_DIR.glob("*/yes.wav"))).samples
+    assert np.allclose(Spotter(tmp_path / "pair.npz").probabilities(clip), spotter().probabilities(clip))
+
+
 def test_shipped_weights_match_the_classes() -> None:
     assert [c.name for c in spotter().classes] == [c.name for c in load_classes()]
 

@@ -128,16 +128,24 @@ class Spotter:
         if labels != tuple(c.name for c in self.classes):
             raise ContentError(name, "labels", f"{labels} differ from grammars/spotter.yaml: retrain")
         self._mu, self._sd = arrays["mu"], arrays["sd"]
-        self._w1, self._b1, self._w2, self._b2 = arrays["w1"], arrays["b1"], arrays["w2"], arrays["b2"]
+        # One network (2-D weights) or an ensemble of them (3-D, networks along the first axis).
+        w1, b1, w2, b2 = (np.asarray(arrays[k], dtype=np.float64) for k in ("w1", "b1", "w2", "b2"))
+        if w1.ndim == 2:
+            w1, b1, w2, b2 = w1[None], b1[None], w2[None], b2[None]
+        if w1.shape[1] != len(self._mu) or w2.shape[2] != len(self.classes):
+            raise ContentError(name, "w1", f"shapes {w1.shape} / {w2.shape} do not fit the features and classes")
+        self._w1, self._b1, self._w2, self._b2 = w1, b1, w2, b2
         self._embed = SpeechEmbedder()
 
     def probabilities(self, samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float64]:
+        """Class probabilities, averaged over the networks of the ensemble (leading axis)."""
         windows = self._embed(fit_length(samples)).astype(np.float64)
         pooled = np.concatenate([windows.max(axis=0), windows.mean(axis=0)])
-        hidden = np.maximum(((pooled - self._mu) / self._sd) @ self._w1 + self._b1, 0.0)
-        logits = hidden @ self._w2 + self._b2
-        p = np.exp(logits - logits.max())
-        return np.asarray(p / p.sum(), dtype=np.float64)
+        z = (pooled - self._mu) / self._sd
+        hidden = np.maximum(np.einsum("f,kfh->kh", z, self._w1) + self._b1, 0.0)
+        logits = np.einsum("kh,khc->kc", hidden, self._w2) + self._b2
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return np.asarray((p / p.sum(axis=1, keepdims=True)).mean(axis=0), dtype=np.float64)
 
     def scores(self, samples: npt.NDArray[np.int16]) -> dict[str, float]:
         p = self.probabilities(samples)
