@@ -1,9 +1,13 @@
 """Train the answer spotter (voice_triage/asr_spotter.py) on espeak-ng speech.
 
-    .venv/bin/python scripts/train_spotter.py [--shards 4] [--jobs 2] [--per-class 750] [--per-word 6]
+    .venv/bin/python scripts/train_spotter.py [--draws 2] [--shards 4] [--jobs 2] [--features DIR]
 
-Writes voice_triage/data/spotter.npz. Takes about 10 minutes on two cores; deterministic for the
-same espeak-ng version and arguments. No recordings of real people are used: the answer phrases
+Writes voice_triage/data/spotter.npz. Takes about 20 minutes per draw on two cores; deterministic
+for the same espeak-ng version and arguments. Each draw is an independent sample of synthetic
+speech with its own network; their probabilities are averaged at run time, because one draw's
+accuracy on real people varies by several points with the luck of the draw.
+
+No recordings of real people are used: the answer phrases
 and other words of grammars/spotter.yaml (plus the competitor words of grammars/rejection.yaml)
 are spoken by espeak-ng accents x voice variants x rates x pitches, then varied the way real
 microphones and rooms vary speech: speed/vocal-tract perturbation, spectral tilt, band limiting,
@@ -178,28 +182,36 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--per-class", type=int, default=750, help="clips per answer class per shard")
     parser.add_argument("--per-word", type=int, default=6, help="clips per other word per shard")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="first draw's seed; draw d uses seed + d")
+    parser.add_argument("--draws", type=int, default=2,
+                        help="independent draws of synthetic speech, one network each, averaged at run time")
     parser.add_argument("--out", type=Path, default=WEIGHTS)
-    parser.add_argument("--features", type=Path, help="reuse (or save) the generated features here")
+    parser.add_argument("--features", type=Path,
+                        help="folder to reuse (or save) each draw's generated features in")
     args = parser.parse_args()
-    if args.features and args.features.exists():
-        with np.load(args.features) as cached:
-            x, y = cached["x"], cached["y"]
-    else:
-        work = [(args.seed * 1000 + i, args.per_class, args.per_word) for i in range(args.shards)]
-        with Pool(args.jobs) as pool:
-            parts = pool.map(shard, work)
-        x = np.concatenate([p[0] for p in parts])
-        y = np.concatenate([p[1] for p in parts])
-        if args.features:
-            np.savez(args.features, x=x, y=y)
     classes = load_classes()
-    print("training clips per class:", dict(zip((c.name for c in classes), np.bincount(y), strict=True)))
-    weights = train(x, y, len(classes), args.seed)
+    networks = []
+    for draw in range(args.draws):
+        seed = args.seed + draw
+        cache = args.features / f"draw-{seed}.npz" if args.features else None
+        if cache and cache.exists():
+            with np.load(cache) as cached:
+                x, y = cached["x"], cached["y"]
+        else:
+            work = [(seed * 1000 + i, args.per_class, args.per_word) for i in range(args.shards)]
+            with Pool(args.jobs) as pool:
+                parts = pool.map(shard, work)
+            x = np.concatenate([p[0] for p in parts])
+            y = np.concatenate([p[1] for p in parts])
+            if cache:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                np.savez(cache, x=x, y=y)
+        print(f"draw {seed}: clips per class", dict(zip((c.name for c in classes), np.bincount(y), strict=True)))
+        networks.append(train(x, y, len(classes), seed))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, labels=np.array([c.name for c in classes]),
-                        **{k: v.astype(np.float32) for k, v in weights.items()})
-    print(f"wrote {args.out}")
+    stacked = {k: np.stack([n[k] for n in networks]).astype(np.float32) for k in networks[0]}
+    np.savez_compressed(args.out, labels=np.array([c.name for c in classes]), **stacked)
+    print(f"wrote {args.out}: {len(networks)} networks")
     return 0
 
 

@@ -139,11 +139,15 @@ def test_weights_for_other_classes_are_refused(tmp_path: Path) -> None:
 def test_an_ensemble_of_identical_networks_scores_like_one(tmp_path: Path) -> None:
     with np.load(asr_spotter.WEIGHTS) as data:
         arrays = {k: data[k] for k in data.files}
-    for key in ("w1", "b1", "w2", "b2"):
-        arrays[key] = np.stack([arrays[key], arrays[key]])
-    np.savez(tmp_path / "pair.npz", **arrays)
+    keys = ("mu", "sd", "w1", "b1", "w2", "b2")
+    single = {**arrays, **{k: arrays[k][0] for k in keys}}  # the first network, in the 2-D form
+    pair = {**arrays, **{k: np.stack([single[k], single[k]]) for k in keys}}
+    np.savez(tmp_path / "single.npz", **single)
+    np.savez(tmp_path / "pair.npz", **pair)
     clip = read_wav(next(WAV_DIR.glob("*/yes.wav"))).samples
-    assert np.allclose(Spotter(tmp_path / "pair.npz").probabilities(clip), spotter().probabilities(clip))
+    one = Spotter(tmp_path / "single.npz").probabilities(clip)
+    assert np.allclose(Spotter(tmp_path / "pair.npz").probabilities(clip), one)
+    assert not np.allclose(spotter().probabilities(clip), one)  # the shipped pair differs from its first
 
 
 def test_shipped_weights_match_the_classes() -> None:

@@ -13,9 +13,10 @@ else. ``SpottedRecognizer`` wraps a backend and combines the two:
   of another answer → no-match, and the person is asked again. A veto never turns yes into
   no: it only withholds.
 
-The classifier (``voice_triage/data/spotter.npz``, 6 classes from grammars/spotter.yaml) is a
-two-layer network over Google's speech embeddings (``embedding.py``), trained by
-``scripts/train_spotter.py`` on espeak-ng speech only, never on recordings of real people.
+The classifier (``voice_triage/data/spotter.npz``, 6 classes from grammars/spotter.yaml) is two
+two-layer networks over Google's speech embeddings (``embedding.py``), each trained by
+``scripts/train_spotter.py`` on its own draw of espeak-ng speech (never on recordings of real
+people), their probabilities averaged.
 """
 
 from __future__ import annotations
@@ -41,16 +42,16 @@ WEIGHTS: Final = Path(__file__).resolve().parent / "data" / "spotter.npz"
 CLIP_S: Final = 1.6
 #: Rescue threshold (log-odds of one answer against other words + noise). Lower rescues more real
 #: answers and passes more other words as answers; measured on the speech-commands clips (make
-#: bench-voice, with the margin and veto below): -1 → real yes/no 96%/91%, other words as yes/no
-#: 1.8%; 1 → 96%/87%, 3.6% and a noise clip. (Lower also makes contradictions count sooner.)
+#: bench-voice, with the margin and veto below): -1 → real yes/no 95%/90%, no other word or noise
+#: clip as yes/no; 0 → 95%/88%, 1.8% of other words. (Lower also makes contradictions count sooner.)
 RESCUE_LOG_ODDS: Final = -1.0
 #: A rescue also needs the best answer to beat the runner-up by this much: a classifier torn
-#: between two answers (espeak's "banana": no 0.8, yes -0.5) heard neither. 2 to 4 cost no real
+#: between two answers (espeak's "banana": no -0.7, yes -2.1) heard neither. 2 to 4 cost no real
 #: answer on the speech-commands clips.
 RESCUE_MARGIN: Final = 3.0
 #: Veto threshold: a yes or no the backend heard is withheld when the classifier's log-odds for it
-#: fall below this. Real answers the backend accepted scored -10.9 (one clip), then -4.8 and above;
-#: the other words it forced onto yes/no scored -10.4 and -7.7 (the rest were contradicted by
+#: fall below this. Real answers the backend accepted scored -10.4 (one clip), then -5.3 and above;
+#: the other words it forced onto yes/no scored -11.1 and -7.7 (the rest were contradicted by
 #: another answer). -6 withholds those two and costs that one real answer (asked again, never
 #: swapped); -8 let "no i don't" through for a spoken "nine".
 VETO_LOG_ODDS: Final = -6.0
@@ -132,7 +133,9 @@ class Spotter:
         w1, b1, w2, b2 = (np.asarray(arrays[k], dtype=np.float64) for k in ("w1", "b1", "w2", "b2"))
         if w1.ndim == 2:
             w1, b1, w2, b2 = w1[None], b1[None], w2[None], b2[None]
-        if w1.shape[1] != len(self._mu) or w2.shape[2] != len(self.classes):
+        self._mu = np.broadcast_to(np.asarray(self._mu, dtype=np.float64), (len(w1), w1.shape[1]))
+        self._sd = np.broadcast_to(np.asarray(self._sd, dtype=np.float64), (len(w1), w1.shape[1]))
+        if w2.shape[2] != len(self.classes):
             raise ContentError(name, "w1", f"shapes {w1.shape} / {w2.shape} do not fit the features and classes")
         self._w1, self._b1, self._w2, self._b2 = w1, b1, w2, b2
         self._embed = SpeechEmbedder()
@@ -141,8 +144,8 @@ class Spotter:
         """Class probabilities, averaged over the networks of the ensemble (leading axis)."""
         windows = self._embed(fit_length(samples)).astype(np.float64)
         pooled = np.concatenate([windows.max(axis=0), windows.mean(axis=0)])
-        z = (pooled - self._mu) / self._sd
-        hidden = np.maximum(np.einsum("f,kfh->kh", z, self._w1) + self._b1, 0.0)
+        z = (pooled - self._mu) / self._sd  # (networks, features): each network its own scaling
+        hidden = np.maximum(np.einsum("kf,kfh->kh", z, self._w1) + self._b1, 0.0)
         logits = np.einsum("kh,khc->kc", hidden, self._w2) + self._b2
         p = np.exp(logits - logits.max(axis=1, keepdims=True))
         return np.asarray((p / p.sum(axis=1, keepdims=True)).mean(axis=0), dtype=np.float64)
