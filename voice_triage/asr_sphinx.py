@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import math
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ import numpy.typing as npt
 from . import vad
 from .content import check_keys, get_str, load_data_file, where
 from .errors import ContentError, RecognizerError
-from .recognizer import Status, Transcript, constraint, phrase_set
+from .recognizer import Status, Stopwatch, Transcript, constraint, phrase_set
 
 NAME: Final = "pocketsphinx"
 #: Share of a phrase's words (rounded up) the free decoding must also have heard. 0.5: one word of
@@ -266,12 +265,7 @@ class SphinxRecognizer:
         return sum(w in heard for w in phrase) / max(len(phrase), 1)
 
     def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
-        start = time.perf_counter()
-        audio_s = len(samples) / vad.RATE
-
-        def result(status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
-            return Transcript(text, status, confidence, NAME, audio_s, time.perf_counter() - start)
-
+        result = Stopwatch(NAME, len(samples) / vad.RATE)
         allowed = constraint(phrases)
         if not vad.detect(samples).speech:
             return result(Status.NO_INPUT)

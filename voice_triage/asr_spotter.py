@@ -128,16 +128,15 @@ class Spotter:
         labels = tuple(str(x) for x in arrays["labels"])
         if labels != tuple(c.name for c in self.classes):
             raise ContentError(name, "labels", f"{labels} differ from grammars/spotter.yaml: retrain")
-        self._mu, self._sd = arrays["mu"], arrays["sd"]
-        # One network (2-D weights) or an ensemble of them (3-D, networks along the first axis).
-        w1, b1, w2, b2 = (np.asarray(arrays[k], dtype=np.float64) for k in ("w1", "b1", "w2", "b2"))
-        if w1.ndim == 2:
-            w1, b1, w2, b2 = w1[None], b1[None], w2[None], b2[None]
-        self._mu = np.broadcast_to(np.asarray(self._mu, dtype=np.float64), (len(w1), w1.shape[1]))
-        self._sd = np.broadcast_to(np.asarray(self._sd, dtype=np.float64), (len(w1), w1.shape[1]))
-        if w2.shape[2] != len(self.classes):
-            raise ContentError(name, "w1", f"shapes {w1.shape} / {w2.shape} do not fit the features and classes")
-        self._w1, self._b1, self._w2, self._b2 = w1, b1, w2, b2
+        nets = {k: np.asarray(arrays[k], dtype=np.float64) for k in ("mu", "sd", "w1", "b1", "w2", "b2")}
+        if nets["w1"].ndim == 2:  # one network: give every array the ensemble's leading axis
+            nets = {k: v[None] for k, v in nets.items()}
+        count, features = nets["w1"].shape[:2]
+        if nets["mu"].shape != (count, features) or nets["w2"].shape[2] != len(self.classes):
+            raise ContentError(name, "w1", f"shapes {nets['w1'].shape} / {nets['w2'].shape} do not fit "
+                               "the features and classes")
+        self._mu, self._sd, self._w1, self._b1, self._w2, self._b2 = (
+            nets[k] for k in ("mu", "sd", "w1", "b1", "w2", "b2"))
         self._embed = SpeechEmbedder()
 
     def probabilities(self, samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float64]:
@@ -184,9 +183,13 @@ class SpottedRecognizer:
             return heard  # no speech, or free dictation: nothing for a short-answer classifier
         if not any(c.answer in allowed for c in self.spotter.classes):
             return heard
+        claimed = self.spotter.class_of(heard.text) if heard.status is Status.OK else None
+        if heard.status is Status.OK and (claimed is None or claimed.name not in VETOED):
+            return heard  # "not sure", "repeat", ...: nothing to veto, so no need to listen again
         start = time.perf_counter()
         scores = self.spotter.scores(samples)
-        judged = vad.detect(samples).loud_frames <= VETO_MAX_LOUD_FRAMES
+        # Only a veto needs the length (the backend's voice gate measured it too; 4 ms again).
+        judged = heard.status is not Status.OK or vad.detect(samples).loud_frames <= VETO_MAX_LOUD_FRAMES
         combined = self.combine(heard, scores, allowed, judged)
         return replace(combined, decode_s=heard.decode_s + time.perf_counter() - start)
 

@@ -17,7 +17,6 @@ Models are loaded by path only: ``Model(lang=...)`` would download from the netw
 from __future__ import annotations
 
 import json
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy.typing as npt
 
 from . import vad
 from .errors import ModelError, RecognizerError
-from .recognizer import Status, Transcript, constraint, phrase_set
+from .recognizer import Status, Stopwatch, Transcript, constraint, phrase_set
 
 NAME: Final = "vosk"
 UNK: Final = "[unk]"
@@ -90,12 +89,7 @@ class VoskRecognizer:
         return grammar
 
     def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
-        start = time.perf_counter()
-        audio_s = len(samples) / vad.RATE
-
-        def result(status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
-            return Transcript(text, status, confidence, NAME, audio_s, time.perf_counter() - start)
-
+        result = Stopwatch(NAME, len(samples) / vad.RATE)
         allowed = constraint(phrases)
         grammar = self.grammar_json(allowed) if allowed is not None else None
         if not vad.detect(samples).speech:

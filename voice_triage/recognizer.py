@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -58,6 +59,18 @@ class Transcript:
             "audio_s": round(self.audio_s, 3),
             "decode_s": round(self.decode_s, 4),
         }
+
+
+class Stopwatch:
+    """Makes the Transcripts of one utterance, its decode time counted from this object's creation."""
+
+    def __init__(self, recognizer: str, audio_s: float) -> None:
+        self.recognizer = recognizer
+        self.audio_s = audio_s
+        self.start = time.perf_counter()
+
+    def __call__(self, status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
+        return Transcript(text, status, confidence, self.recognizer, self.audio_s, time.perf_counter() - self.start)
 
 
 class Recognizer(Protocol):
