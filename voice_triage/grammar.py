@@ -49,6 +49,10 @@ __all__ = [
 QUESTION_KINDS: Final = ("open", "yes_no", "confirm")
 
 
+#: The answers a question turns on; every other spoken kind steers the conversation.
+REPLY_KINDS: Final = ("yes", "no", "unsure")
+
+
 class Grammar:
     """Expanded phrases per answer, rate change and finding, plus the lexicon."""
 
@@ -73,6 +77,11 @@ class Grammar:
         self.findings = findings
         self.absent_only = absent_only
         self.lexicon = lexicon
+
+    def steering_phrases(self) -> frozenset[str]:
+        """The spoken phrases that steer the conversation (repeat, help, stop, slower, faster)
+        rather than answer it: a recognizer may double-check these (recognizer.SecondOpinion)."""
+        return frozenset(text for kind, group in self.spoken.items() if kind not in REPLY_KINDS for text in group)
 
     def constraint_for(self, kind: str, asks_about: Sequence[str] = ()) -> tuple[str, ...] | None:
         """What a recognizer is given for a question: the short phrase list for yes/no and confirm

@@ -10,19 +10,24 @@ never loads an audio library.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from .errors import ContentError, ModelError, RecognizerError, UsageError
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+
+#: Environment switch for Moonshine's second listening: "on" (default) or "off".
+MOONSHINE_ENV: Final = "VOICE_TRIAGE_MOONSHINE"
 
 
 class Status(str, Enum):
@@ -111,6 +116,49 @@ def constraint(phrases: Sequence[str] | None) -> tuple[str, ...] | None:
     return allowed
 
 
+class SecondOpinion:
+    """A fast grammar-constrained backend, and a slower open-vocabulary one for what it could not use.
+
+    The second recognizer (``asr_moonshine.py``) listens again when the first heard speech but no
+    phrase (no-match), and when the first heard one of the ``recheck`` phrases: the ones that steer
+    the conversation (repeat, help, stop, slower, faster), onto which a constrained decoder forces
+    unclear answers. Its text counts only when it is exactly one of the question's phrases; a
+    recheck changes the result only when it heard a different phrase. An answer the first heard
+    (yes, no, not sure) is never second-guessed, so the common turn stays as fast as the first
+    backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
+    """
+
+    def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset()) -> None:
+        self.first = first
+        self.second = second
+        self.recheck = frozenset(normalise(p) for p in recheck)
+        self.name = first.name
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        heard = self.first.transcribe(samples, phrases)
+        if not (heard.status is Status.NO_MATCH or (heard.status is Status.OK and heard.text in self.recheck)):
+            return heard
+        try:
+            again = self.second.transcribe(samples, phrases)
+        except RecognizerError as exc:  # e.g. a model file that fails to load on first use
+            logging.getLogger(__name__).warning("second recognizer failed, %s alone from now on: %s", self.name, exc)
+            self.recheck, self.second = frozenset(), _Deaf()
+            return heard
+        spent = heard.decode_s + again.decode_s
+        if again.status is not Status.OK:
+            return replace(heard, decode_s=spent)
+        return replace(heard, status=Status.OK, text=again.text, confidence=again.confidence, decode_s=spent)
+
+
+class _Deaf:
+    """Stands in for a second recognizer that failed: hears nothing, so the first one's result stands."""
+
+    name = "none"
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        return Stopwatch(self.name, len(samples) / 16000)(Status.NO_MATCH)
+
+
 def find_vosk_model(model: Path | None = None) -> Path | None:
     """The Vosk model to use: ``model`` if given (it must be valid), else one in the models folder.
 
@@ -162,9 +210,36 @@ def _sphinx(spotter: bool) -> Recognizer:
         return backend
 
 
-def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True) -> Recognizer:
+def _with_moonshine(first: Recognizer, moonshine: bool | None) -> Recognizer:
+    """``first`` with Moonshine's second listening (asr_moonshine.py), unless turned off by the
+    argument or, when that is None, by ``$VOICE_TRIAGE_MOONSHINE=off`` (it costs ~250 MB of memory
+    once used). Like the spotter, a broken install costs accuracy, not the session."""
+    if moonshine is None:
+        setting = os.environ.get(MOONSHINE_ENV, "on").strip().lower()
+        if setting not in ("on", "off"):
+            raise UsageError(f"${MOONSHINE_ENV}={setting!r}: use on or off")
+        moonshine = setting == "on"
+    if not moonshine:
+        return first
+    from .asr_moonshine import OnFirstUse
+    from .grammar import load_grammar
+
+    try:
+        return SecondOpinion(first, OnFirstUse(), load_grammar().steering_phrases())
+    except RecognizerError as exc:
+        logging.getLogger(__name__).warning("Moonshine unavailable, %s alone: %s", first.name, exc)
+        return first
+
+
+def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True,
+                    moonshine: bool | None = None) -> Recognizer:
     """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
-    (with the answer spotter, whose thresholds were tuned for pocketsphinx only)."""
+    (with the answer spotter, whose thresholds were tuned for pocketsphinx only). Either way
+    Moonshine listens again to what the backend could not match (``SecondOpinion``)."""
+    return _with_moonshine(_open(kind, model, spotter), moonshine)
+
+
+def _open(kind: str, model: Path | None, spotter: bool) -> Recognizer:
     try:
         chosen = Kind(kind)
     except ValueError:
