@@ -10,8 +10,9 @@ latency, session memory) can be added to ``SECTIONS`` without touching the other
   (odd positions): accuracy for yes/no/stop, share of other words and of noise returned as yes or
   no, confusion matrix, real-time factor.
 
-Backends: pocketsphinx with the answer spotter (what ships) and pocketsphinx alone, always; Vosk
-when a model is installed (else the reason is printed).
+Backends: pocketsphinx with the answer spotter and Moonshine's second listening (what ships),
+without Moonshine, and pocketsphinx alone, always; Vosk (with Moonshine) when a model is installed
+(else the reason is printed).
 Real-time factor is CPU time of this process over audio time (one core), so other load on the
 machine does not distort it.
 """
@@ -149,10 +150,12 @@ SECTIONS: list[Callable[[str, Recognizer], dict[str, Any]]] = [section_espeak, s
 
 
 def backends() -> list[tuple[str, Recognizer]]:
-    # The shipped fallback (pocketsphinx + answer spotter) and, for comparison, pocketsphinx alone.
+    # The shipped fallback (pocketsphinx + answer spotter, Moonshine listening again) and, for
+    # comparison, without Moonshine, and pocketsphinx alone.
     found: list[tuple[str, Recognizer]] = [
-        ("pocketsphinx+spotter", open_recognizer("pocketsphinx")),
-        ("pocketsphinx alone", open_recognizer("pocketsphinx", spotter=False)),
+        ("pocketsphinx+spotter+moonshine", open_recognizer("pocketsphinx", moonshine=True)),
+        ("pocketsphinx+spotter", open_recognizer("pocketsphinx", moonshine=False)),
+        ("pocketsphinx alone", open_recognizer("pocketsphinx", spotter=False, moonshine=False)),
     ]
     try:
         found.append(("vosk", open_recognizer("vosk")))
