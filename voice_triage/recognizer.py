@@ -130,33 +130,25 @@ class SecondOpinion:
 
     def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset()) -> None:
         self.first = first
-        self.second = second
+        self.second: Recognizer | None = second
         self.recheck = frozenset(normalise(p) for p in recheck)
         self.name = first.name
 
     def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
         heard = self.first.transcribe(samples, phrases)
-        if not (heard.status is Status.NO_MATCH or (heard.status is Status.OK and heard.text in self.recheck)):
+        if self.second is None or not (
+                heard.status is Status.NO_MATCH or (heard.status is Status.OK and heard.text in self.recheck)):
             return heard
         try:
             again = self.second.transcribe(samples, phrases)
         except RecognizerError as exc:  # e.g. a model file that fails to load on first use
             logging.getLogger(__name__).warning("second recognizer failed, %s alone from now on: %s", self.name, exc)
-            self.recheck, self.second = frozenset(), _Deaf()
+            self.second = None
             return heard
         spent = heard.decode_s + again.decode_s
         if again.status is not Status.OK:
             return replace(heard, decode_s=spent)
         return replace(heard, status=Status.OK, text=again.text, confidence=again.confidence, decode_s=spent)
-
-
-class _Deaf:
-    """Stands in for a second recognizer that failed: hears nothing, so the first one's result stands."""
-
-    name = "none"
-
-    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
-        return Stopwatch(self.name, len(samples) / 16000)(Status.NO_MATCH)
 
 
 def find_vosk_model(model: Path | None = None) -> Path | None:
