@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-nlu bench-voice bench-replay system venv a11y-deps clean
+.PHONY: run test test-fast lint bench bench-nlu bench-voice bench-replay system venv a11y-deps clean
 
 system:
 	bash scripts/setup-system.sh
@@ -36,11 +36,16 @@ run: venv
 lint: $(STAMP)
 	$(PY) -m ruff check voice_triage tests scripts
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 # pytest exits 5 when it collects nothing: that is a broken test tree, never a pass.
 test: venv lint a11y-deps
 	$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+# Everyday work: lint and the tests that take seconds (no real audio, no installs).
+test-fast: venv lint
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 bench: bench-nlu bench-voice bench-replay
 

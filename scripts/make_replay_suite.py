@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from voice_triage.synth import Variant, render_answer
+from voice_triage.replay.synth import Variant, render_answer
 
 REPO = Path(__file__).resolve().parent.parent
 #: Voices, rates and signal-to-noise ratios cycled over the recordings (None: clean).

@@ -32,11 +32,11 @@ import numpy.typing as npt
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from voice_triage.asr_sphinx import load_garbage_words  # noqa: E402
-from voice_triage.asr_spotter import CLIP_S, WEIGHTS, load_classes  # noqa: E402
-from voice_triage.audio import resample  # noqa: E402
+from voice_triage.asr.embedding import SpeechEmbedder  # noqa: E402
+from voice_triage.asr.sphinx import load_garbage_words  # noqa: E402
+from voice_triage.asr.spotter import CLIP_S, WEIGHTS, load_classes  # noqa: E402
+from voice_triage.audio.wav import resample  # noqa: E402
 from voice_triage.content import load_data_file  # noqa: E402
-from voice_triage.embedding import SpeechEmbedder  # noqa: E402
 
 RATE = 16000
 ACCENTS = ("en-us", "en-gb", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-rp", "en-gb-x-gbcwmd", "en-029", "en")

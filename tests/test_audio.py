@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SPEECH_COMMANDS, run_cli
-from voice_triage import vad
-from voice_triage.audio import MAX_DURATION_S, read_wav, resample
+from voice_triage.audio import vad
+from voice_triage.audio.wav import MAX_DURATION_S, read_wav, resample
 from voice_triage.errors import AudioFileError
 
 WAV_DIR = REPO / "tests" / "wav"

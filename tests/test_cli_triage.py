@@ -102,7 +102,7 @@ def test_non_editable_install_carries_the_data(tmp_path: Path) -> None:
     assert (target / "voice_triage" / "grammars" / "rules.yaml").is_file()
     result = subprocess.run(
         [sys.executable, "-c",
-         "import sys; sys.path.insert(0, sys.argv[1]); import voice_triage.cli as c; "
+         "import sys; sys.path.insert(0, sys.argv[1]); import voice_triage.cli.app as c; "
          "assert c.__file__.startswith(sys.argv[1]), c.__file__; "
          "raise SystemExit(c.main(['triage', '--findings', 'bowel_incontinence', '--json']))", str(target)],
         capture_output=True, text=True, cwd=tmp_path, check=False,

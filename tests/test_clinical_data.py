@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import SEEDS, SHARED
-from voice_triage import clinical, content
-from voice_triage.clinical import Level, Locale, Tier, load_rulebook
+from voice_triage import content
+from voice_triage.clinical import catalogue as clinical
+from voice_triage.clinical.catalogue import Level, Locale, Tier, load_rulebook
 from voice_triage.errors import ContentError
 
 SPEC = SHARED / "clinical-spec.md"

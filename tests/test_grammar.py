@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from voice_triage.clinical import load_rulebook
+from voice_triage.clinical.catalogue import load_rulebook
 from voice_triage.errors import ContentError
-from voice_triage.grammar import load_answers, load_grammar, load_lexicon, load_symptoms
-from voice_triage.intent import Matcher
+from voice_triage.nlu.grammar import load_answers, load_grammar, load_lexicon, load_symptoms
+from voice_triage.nlu.matcher import Matcher
 
 IDS = ("saddle_numbness", "urinary_retention")
 
@@ -128,8 +128,8 @@ def test_yaml_syntax_error_names_line(tmp_path: Path) -> None:
 
 
 def test_recognizer_list_is_short_and_every_phrase_is_understood_as_its_answer() -> None:
-    from voice_triage.grammar import load_grammar
-    from voice_triage.intent import load_matcher
+    from voice_triage.nlu.grammar import load_grammar
+    from voice_triage.nlu.matcher import load_matcher
 
     grammar = load_grammar()
     phrases = grammar.phrases_for("yes_no")
@@ -146,7 +146,7 @@ def test_recognizer_list_is_short_and_every_phrase_is_understood_as_its_answer()
 
 
 def _matcher_for(tmp_path: Path, body: str) -> Matcher:
-    from voice_triage.grammar import Grammar
+    from voice_triage.nlu.grammar import Grammar
 
     found, absent_only, normal = load_symptoms(IDS, symptoms(tmp_path, body))
     answers, rates, _misheard, _anywhere, _spoken = load_answers()

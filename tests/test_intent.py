@@ -8,8 +8,8 @@ import pytest
 
 from tests.bench.bench_nlu import evaluate, load_corpus
 from tests.conftest import run_cli
-from voice_triage.clinical import Tier, load_rulebook
-from voice_triage.intent import Answer, RateChange, Understanding, load_matcher
+from voice_triage.clinical.catalogue import Tier, load_rulebook
+from voice_triage.nlu.matcher import Answer, RateChange, Understanding, load_matcher
 
 
 def understand(text: str) -> Understanding:
@@ -152,7 +152,7 @@ def test_cli_bad_input(text: str) -> None:
     ],
 )
 def test_stacked_answer_phrases_are_one_answer(text: str, answer: str | None) -> None:
-    from voice_triage.intent import load_matcher
+    from voice_triage.nlu.matcher import load_matcher
 
     heard = load_matcher().understand(text).answer
     assert (heard.value if heard else None) == answer

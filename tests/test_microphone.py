@@ -14,11 +14,11 @@ import numpy as np
 
 from tests.conftest import cli_command
 from tests.filemic import asoundrc, env_for, recording, run_python, speech_wav
-from voice_triage.microphone import is_stuck
+from voice_triage.audio.microphone import is_stuck
 
 LISTEN = """
 import json, sys
-from voice_triage.microphone import Microphone, MicConfig
+from voice_triage.audio.microphone import Microphone, MicConfig
 cfg = MicConfig(silence_ms={silence_ms}, no_input_s={no_input_s})
 rows = []
 with Microphone(cfg) as mic:
@@ -85,7 +85,7 @@ def test_steady_noise_is_no_input_and_speech_over_noise_is_found(tmp_path: Path)
 
 def test_unknown_input_device_is_a_clear_device_error(tmp_path: Path) -> None:
     asoundrc(tmp_path / "home", recording([0.5], tmp_path / "audio"))
-    code = ("from voice_triage.microphone import Microphone, MicConfig\n"
+    code = ("from voice_triage.audio.microphone import Microphone, MicConfig\n"
             "from voice_triage.errors import DeviceError\n"
             "try:\n    Microphone(MicConfig(device='no such microphone')).open()\n"
             "except DeviceError as e:\n    print('DeviceError:', e)\n")

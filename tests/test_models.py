@@ -21,7 +21,7 @@ from typing import ClassVar
 import pytest
 
 from tests.conftest import run_cli
-from voice_triage import models
+from voice_triage.asr import models
 from voice_triage.errors import ModelError
 
 NAME = "fake-model-0.1"

@@ -12,12 +12,13 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SPEECH_COMMANDS
-from voice_triage import asr_moonshine
-from voice_triage.asr_moonshine import MoonshineRecognizer, collapse, could_begin, load_tokens, model_dir
-from voice_triage.audio import read_wav
+from voice_triage.asr import SecondOpinion, Status, Stopwatch, Transcript
+from voice_triage.asr import moonshine as asr_moonshine
+from voice_triage.asr.moonshine import MoonshineRecognizer, collapse, could_begin, load_tokens, model_dir
+from voice_triage.audio.wav import read_wav
 from voice_triage.errors import RecognizerError, UsageError
-from voice_triage.grammar import load_grammar
-from voice_triage.recognizer import SecondOpinion, Status, Stopwatch, Transcript, open_recognizer
+from voice_triage.nlu.grammar import load_grammar
+from voice_triage.session.turn import open_listener
 
 WAV_DIR = REPO / "tests" / "wav"
 
@@ -118,12 +119,12 @@ def test_a_failing_second_recognizer_leaves_the_first_and_is_dropped(caplog: pyt
 
 def test_environment_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICE_TRIAGE_MOONSHINE", "off")
-    assert not isinstance(open_recognizer("pocketsphinx"), SecondOpinion)
+    assert not isinstance(open_listener("pocketsphinx"), SecondOpinion)
     monkeypatch.setenv("VOICE_TRIAGE_MOONSHINE", "maybe")
     with pytest.raises(UsageError, match="VOICE_TRIAGE_MOONSHINE"):
-        open_recognizer("pocketsphinx")
+        open_listener("pocketsphinx")
     monkeypatch.delenv("VOICE_TRIAGE_MOONSHINE")
-    assert isinstance(open_recognizer("pocketsphinx"), SecondOpinion)
+    assert isinstance(open_listener("pocketsphinx"), SecondOpinion)
 
 
 # --- the real model on real audio -----------------------------------------------------------------

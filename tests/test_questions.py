@@ -10,15 +10,15 @@ import pytest
 
 from tests.conftest import run_cli
 from voice_triage import content
-from voice_triage.clinical import Locale, Tier, load_rulebook
-from voice_triage.errors import ContentError
-from voice_triage.questions import (
+from voice_triage.clinical.catalogue import Locale, Tier, load_rulebook
+from voice_triage.dialogue.questions import (
     QuestionKind,
     Section,
     load_question_file,
     load_questions,
     question_list,
 )
+from voice_triage.errors import ContentError
 
 SHIPPED = content.data_dir() / "questions.yaml"
 CAUDA_EQUINA = {

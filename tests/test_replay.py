@@ -22,12 +22,12 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO
-from voice_triage import replay
-from voice_triage.audio import read_wav
-from voice_triage.recognizer import Status, Transcript
-from voice_triage.replay_batch import Progress, replay_batch, summarize
-from voice_triage.replay_manifest import find_manifests
-from voice_triage.report_html import session_json, write_batch_report, write_session_report
+from voice_triage.asr import Status, Transcript
+from voice_triage.audio.wav import read_wav
+from voice_triage.replay import run as replay
+from voice_triage.replay.batch import Progress, replay_batch, summarize
+from voice_triage.replay.html import session_json, write_batch_report, write_session_report
+from voice_triage.replay.manifest import find_manifests
 
 A11Y = REPO / "tests" / "a11y"
 

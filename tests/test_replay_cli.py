@@ -18,7 +18,7 @@ import yaml
 from tests.conftest import REPO, run_cli
 from tests.test_replay import make_suite
 from voice_triage.errors import ManifestError
-from voice_triage.synth import load_personas
+from voice_triage.replay.synth import load_personas
 
 pytestmark = pytest.mark.slow
 PERSONAS = REPO / "tests" / "personas_example.yaml"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from voice_triage.errors import ManifestError
-from voice_triage.replay import question_ids
-from voice_triage.replay_manifest import find_manifests, load_manifest
-from voice_triage.replay_metrics import corpus_wer, percentile, word_error_rate
+from voice_triage.replay.manifest import find_manifests, load_manifest
+from voice_triage.replay.metrics import corpus_wer, percentile, word_error_rate
+from voice_triage.replay.run import question_ids
 
 
 def _wav(path: Path) -> Path:

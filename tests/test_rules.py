@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voice_triage.clinical import Level, Locale, Tier, load_rulebook
+from voice_triage.clinical.catalogue import Level, Locale, Tier, load_rulebook
+from voice_triage.clinical.rules import decide
 from voice_triage.errors import UnknownIdError
-from voice_triage.rules import decide
 
 BOOK = load_rulebook()
 IDS = sorted(BOOK.findings)

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import cli_command, run_cli
-from voice_triage.clinical import Level, Locale, load_rulebook
-from voice_triage.questions import QuestionKind, load_questions
-from voice_triage.session_text import run_text_session
+from voice_triage.clinical.catalogue import Level, Locale, load_rulebook
+from voice_triage.dialogue.questions import QuestionKind, load_questions
+from voice_triage.session.text import run_text_session
 
 BOOK = load_rulebook()
 PHRASES = load_questions().phrases

@@ -17,8 +17,8 @@ import pytest
 
 from tests.conftest import cli_command
 from tests.filemic import asoundrc, env_for, recording
-from voice_triage import models
-from voice_triage.questions import load_questions
+from voice_triage.asr import models
+from voice_triage.dialogue.questions import load_questions
 
 pytestmark = pytest.mark.slow
 

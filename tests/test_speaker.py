@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import cli_command, run_cli
 from tests.filemic import asoundrc, env_for, recording, run_python
-from voice_triage.speaker import Speaker, render
+from voice_triage.audio.speaker import Speaker, render
 
 PROMPT = "Have you noticed any numbness between your legs or around your bottom?"  # 12 words
 
@@ -78,7 +78,7 @@ def test_playback_reaches_the_output_device(tmp_path: Path) -> None:
     out_raw = tmp_path / "played.raw"
     asoundrc(tmp_path / "home", recording([0.2], tmp_path / "audio"), out_raw)
     code = (
-        "import json\nfrom voice_triage.speaker import Speaker\n"
+        "import json\nfrom voice_triage.audio.speaker import Speaker\n"
         "s = Speaker()\nr = s.render('Is the pain worse at night?')\np = s.say('Is the pain worse at night?')\n"
         "print(json.dumps(dict(played=p.played, first=p.first_sample_at, error=p.error, n=len(r.samples))))\n"
     )

@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SPEECH_COMMANDS
-from voice_triage import asr_spotter, content
-from voice_triage.asr_spotter import SpottedRecognizer, Spotter, fit_length, load_classes
-from voice_triage.audio import read_wav
+from voice_triage import content
+from voice_triage.asr import Status, Transcript, constraint
+from voice_triage.asr import spotter as asr_spotter
+from voice_triage.asr.spotter import SpottedRecognizer, Spotter, fit_length, load_classes
+from voice_triage.audio.wav import read_wav
 from voice_triage.errors import ContentError
-from voice_triage.grammar import load_grammar
-from voice_triage.recognizer import Status, Transcript, constraint
+from voice_triage.nlu.grammar import load_grammar
 
 WAV_DIR = REPO / "tests" / "wav"
 
@@ -186,7 +187,7 @@ def test_spotter_rescues_real_answers_pocketsphinx_missed() -> None:
     never swaps: the feature works on voices it was not trained on."""
     if not SPEECH_COMMANDS.is_dir():
         pytest.skip(f"{SPEECH_COMMANDS} is absent (the shared human recordings live outside the repository)")
-    from voice_triage.asr_sphinx import SphinxRecognizer
+    from voice_triage.asr.sphinx import SphinxRecognizer
 
     backend = SphinxRecognizer()
     spotted = SpottedRecognizer(backend, spotter())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_triage.templates import MAX_EXPANSIONS, Expander, TemplateError
+from voice_triage.nlu.templates import MAX_EXPANSIONS, Expander, TemplateError
 
 
 def expand(template: str, **rules: str) -> set[str]:

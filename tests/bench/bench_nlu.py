@@ -114,15 +114,15 @@ def print_report(title: str, report: Report, verbose: bool) -> None:
 def main() -> int:
     verbose = "-v" in sys.argv
     t0 = time.thread_time()
-    from voice_triage.clinical import Tier, load_rulebook
+    from voice_triage.clinical.catalogue import Tier, load_rulebook
 
     book = load_rulebook()
     t1 = time.thread_time()
-    from voice_triage.grammar import load_grammar
+    from voice_triage.nlu.grammar import load_grammar
 
     grammar = load_grammar()
     t2 = time.thread_time()
-    from voice_triage.intent import Matcher
+    from voice_triage.nlu.matcher import Matcher
 
     matcher = Matcher(grammar)
     t3 = time.thread_time()

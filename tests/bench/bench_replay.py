@@ -31,7 +31,7 @@ def make_suite(out: Path) -> Path:
 
 
 def bench_session(suite: Path, asr: str, runs: int) -> None:
-    from voice_triage.replay import _recognizer, replay_file
+    from voice_triage.replay.run import _recognizer, replay_file
 
     started = time.perf_counter()
     _recognizer(asr, None)

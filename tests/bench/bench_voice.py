@@ -26,11 +26,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from voice_triage.audio import read_wav
+from voice_triage.asr import Recognizer, Status
+from voice_triage.audio.wav import read_wav
 from voice_triage.errors import TriageError
-from voice_triage.grammar import load_grammar
-from voice_triage.intent import load_matcher
-from voice_triage.recognizer import Recognizer, Status, open_recognizer
+from voice_triage.nlu.grammar import load_grammar
+from voice_triage.nlu.matcher import load_matcher
+from voice_triage.session.turn import open_listener
 
 REPO = Path(__file__).resolve().parents[2]
 WAV_DIR = REPO / "tests" / "wav"
@@ -153,12 +154,12 @@ def backends() -> list[tuple[str, Recognizer]]:
     # The shipped fallback (pocketsphinx + answer spotter, Moonshine listening again) and, for
     # comparison, without Moonshine, and pocketsphinx alone.
     found: list[tuple[str, Recognizer]] = [
-        ("pocketsphinx+spotter+moonshine", open_recognizer("pocketsphinx", moonshine=True)),
-        ("pocketsphinx+spotter", open_recognizer("pocketsphinx", moonshine=False)),
-        ("pocketsphinx alone", open_recognizer("pocketsphinx", spotter=False, moonshine=False)),
+        ("pocketsphinx+spotter+moonshine", open_listener("pocketsphinx", moonshine=True)),
+        ("pocketsphinx+spotter", open_listener("pocketsphinx", moonshine=False)),
+        ("pocketsphinx alone", open_listener("pocketsphinx", spotter=False, moonshine=False)),
     ]
     try:
-        found.append(("vosk", open_recognizer("vosk")))
+        found.append(("vosk", open_listener("vosk")))
     except TriageError as exc:
         print(f"vosk: skipped ({exc})")
     return found

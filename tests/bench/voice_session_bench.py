@@ -37,11 +37,11 @@ ANSWERS: Final = 16
 
 _DRIVER = """
 import json
-from voice_triage.clinical import load_rulebook
-from voice_triage.dialogue import Conversation
-from voice_triage.intent import load_matcher
-from voice_triage.questions import load_questions
-from voice_triage.session_voice import VoiceLoop, VoiceOptions, open_components
+from voice_triage.clinical.catalogue import load_rulebook
+from voice_triage.dialogue.conversation import Conversation
+from voice_triage.nlu.matcher import load_matcher
+from voice_triage.dialogue.questions import load_questions
+from voice_triage.session.voice import VoiceLoop, VoiceOptions, open_components
 import io
 options = VoiceOptions(asr="pocketsphinx", silence_ms=800, no_input_s=2.0)
 parts = open_components(options)

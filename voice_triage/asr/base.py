@@ -1,0 +1,108 @@
+"""What every recognizer shares: the ``Recognizer`` protocol, the ``Transcript`` it returns, its
+statuses, and the one normal form phrases are compared in.
+
+Backends (``sphinx``, ``vosk``, ``spotter``, ``moonshine``) import this module, never the factory
+that picks them, so the factory can import them without a cycle.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import RecognizerError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+class Status(str, Enum):
+    """What a recognizer made of one utterance."""
+
+    OK = "ok"
+    NO_INPUT = "no_input"  # no speech in the audio
+    NO_MATCH = "no_match"  # speech that does not fit the question's phrases
+
+
+class Kind(str, Enum):
+    AUTO = "auto"
+    VOSK = "vosk"
+    POCKETSPHINX = "pocketsphinx"
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """One recognition result. ``text`` is what was heard: the phrase when ``status`` is ``ok``, the
+    backend's best guess (possibly empty) when it is ``no_match``, empty for ``no_input``."""
+
+    text: str
+    status: Status
+    confidence: float
+    recognizer: str
+    audio_s: float
+    decode_s: float
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "text": self.text,
+            "status": self.status.value,
+            "confidence": round(self.confidence, 3),
+            "recognizer": self.recognizer,
+            "audio_s": round(self.audio_s, 3),
+            "decode_s": round(self.decode_s, 4),
+        }
+
+
+class Stopwatch:
+    """Makes the Transcripts of one utterance, its decode time counted from this object's creation."""
+
+    def __init__(self, recognizer: str, audio_s: float) -> None:
+        self.recognizer = recognizer
+        self.audio_s = audio_s
+        self.start = time.perf_counter()
+
+    def __call__(self, status: Status, text: str = "", confidence: float = 0.0) -> Transcript:
+        return Transcript(text, status, confidence, self.recognizer, self.audio_s, time.perf_counter() - self.start)
+
+
+class Recognizer(Protocol):
+    """A speech recognizer constrained per call to a phrase list (``None``: free dictation)."""
+
+    name: str
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript: ...
+
+
+_SPACE = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^a-z' ]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, letters and apostrophes only, single spaces: the form phrases are compared in."""
+    return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower().replace("’", "'"))).strip()
+
+
+def phrase_set(phrases: Sequence[str]) -> tuple[str, ...]:
+    """Normalised, de-duplicated phrases in their first-seen order, empties dropped."""
+    seen: dict[str, None] = {}
+    for phrase in phrases:
+        norm = normalise(phrase)
+        if norm:
+            seen.setdefault(norm, None)
+    return tuple(seen)
+
+
+def constraint(phrases: Sequence[str] | None) -> tuple[str, ...] | None:
+    """A question's phrase list ready for a backend: normalised, or None for free dictation.
+    An empty list is a programming error, never silently "anything goes"."""
+    if phrases is None:
+        return None
+    allowed = phrase_set(phrases)
+    if not allowed:
+        raise RecognizerError("the phrase list for this question is empty")
+    return allowed

@@ -1,0 +1,165 @@
+"""Speech recognition: one interface, two backends, and the choice between them.
+
+A recognizer turns one utterance (16 kHz mono int16) into a ``Transcript``. It is constrained to
+the phrases the current question accepts, and it must say so when it did not hear speech
+(``no_input``) or heard speech that does not fit those phrases (``no_match``): a recognizer that
+forces noise onto "no" can hide an emergency. Backends are imported lazily so that the text path
+never loads an audio library.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import ContentError, ModelError, RecognizerError, UsageError
+from ..settings import MOONSHINE_ENV
+from .base import Kind, Recognizer, Status, Transcript, normalise
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+
+
+class SecondOpinion:
+    """A fast grammar-constrained backend, and a slower open-vocabulary one for what it could not use.
+
+    The second recognizer (``asr/moonshine.py``) listens again when the first heard speech but no
+    phrase (no-match), and when the first heard one of the ``recheck`` phrases: the ones that steer
+    the conversation (repeat, help, stop, slower, faster), onto which a constrained decoder forces
+    unclear answers. Its text counts only when it is exactly one of the question's phrases; a
+    recheck changes the result only when it heard a different phrase. An answer the first heard
+    (yes, no, not sure) is never second-guessed, so the common turn stays as fast as the first
+    backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
+    """
+
+    def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset()) -> None:
+        self.first = first
+        self.second: Recognizer | None = second
+        self.recheck = frozenset(normalise(p) for p in recheck)
+        self.name = first.name
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        heard = self.first.transcribe(samples, phrases)
+        if self.second is None or not (
+                heard.status is Status.NO_MATCH or (heard.status is Status.OK and heard.text in self.recheck)):
+            return heard
+        try:
+            again = self.second.transcribe(samples, phrases)
+        except RecognizerError as exc:  # e.g. a model file that fails to load on first use
+            logging.getLogger(__name__).warning("second recognizer failed, %s alone from now on: %s", self.name, exc)
+            self.second = None
+            return heard
+        spent = heard.decode_s + again.decode_s
+        if again.status is not Status.OK:
+            return replace(heard, decode_s=spent)
+        return replace(heard, status=Status.OK, text=again.text, confidence=again.confidence, decode_s=spent)
+
+
+def find_vosk_model(model: Path | None = None) -> Path | None:
+    """The Vosk model to use: ``model`` if given (it must be valid), else one in the models folder.
+
+    ``model`` may be the model folder itself or a folder holding model folders. A given path that
+    holds no model is an error: the person asked for it, so silently falling back would mislead.
+    """
+    from . import models
+
+    if model is not None:
+        path = Path(model).expanduser()
+        if not models.structure_problems(path):
+            return path
+        inside = _first_model_in(path)
+        if inside is None:
+            raise ModelError(
+                f"--model {path}: no Vosk model there (expected am/final.mdl, graph/ and conf/); "
+                "get one with 'voice-triage models download'"
+            )
+        return inside
+    found = models.find_model()
+    return found if found is not None else _first_model_in(models.models_dir())
+
+
+def _first_model_in(folder: Path) -> Path | None:
+    from . import models
+
+    if not folder.is_dir():
+        return None
+    candidates = sorted(p for p in folder.iterdir() if p.is_dir() and not models.structure_problems(p))
+    # Prefer the small English model the project pins (grammars work only with small/lgraph models).
+    candidates.sort(key=lambda p: (p.name != models.DEFAULT_MODEL, "small" not in p.name, p.name))
+    return candidates[0] if candidates else None
+
+
+def _sphinx(spotter: bool) -> Recognizer:
+    """pocketsphinx, with the answer spotter's second opinion (asr/spotter.py) unless turned off.
+    A broken spotter install costs accuracy, not the session: say so and go on without it."""
+    from .sphinx import SphinxRecognizer
+
+    backend = SphinxRecognizer()
+    if not spotter:
+        return backend
+    from .spotter import SpottedRecognizer, Spotter
+
+    try:
+        return SpottedRecognizer(backend, Spotter())
+    except (RecognizerError, ContentError) as exc:
+        logging.getLogger(__name__).warning("answer spotter unavailable, pocketsphinx alone: %s", exc)
+        return backend
+
+
+def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collection[str]) -> Recognizer:
+    """``first`` with Moonshine's second listening (asr/moonshine.py), unless turned off by the
+    argument or, when that is None, by ``$VOICE_TRIAGE_MOONSHINE=off`` (it costs ~250 MB of memory
+    once used). Like the spotter, a broken install costs accuracy, not the session."""
+    if moonshine is None:
+        setting = os.environ.get(MOONSHINE_ENV, "on").strip().lower()
+        if setting not in ("on", "off"):
+            raise UsageError(f"${MOONSHINE_ENV}={setting!r}: use on or off")
+        moonshine = setting == "on"
+    if not moonshine:
+        return first
+    from .moonshine import OnFirstUse
+
+    try:
+        return SecondOpinion(first, OnFirstUse(), frozenset(recheck))
+    except RecognizerError as exc:
+        logging.getLogger(__name__).warning("Moonshine unavailable, %s alone: %s", first.name, exc)
+        return first
+
+
+def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True,
+                    moonshine: bool | None = None, recheck: Collection[str] = ()) -> Recognizer:
+    """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
+    (with the answer spotter, whose thresholds were tuned for pocketsphinx only). Either way
+    Moonshine listens again to what the backend could not match (``SecondOpinion``) and to the
+    ``recheck`` phrases (the grammar's steering phrases: the caller passes them, the recognizer
+    layer knows no grammar)."""
+    return _with_moonshine(_open(kind, model, spotter), moonshine, recheck)
+
+
+def _open(kind: str, model: Path | None, spotter: bool) -> Recognizer:
+    try:
+        chosen = Kind(kind)
+    except ValueError:
+        raise UsageError(f"--asr {kind!r}: use {', '.join(k.value for k in Kind)}") from None
+    if chosen is Kind.POCKETSPHINX:
+        return _sphinx(spotter)
+    path = find_vosk_model(model)
+    if path is None:
+        if chosen is Kind.VOSK:
+            from . import models
+
+            raise ModelError(
+                f"no Vosk model found in {models.models_dir()}; get one with 'voice-triage models download' "
+                f"or pass --model PATH (or use --asr pocketsphinx)"
+            )
+        return _sphinx(spotter)
+    from .vosk import VoskRecognizer
+
+    return VoskRecognizer(path)

@@ -1,0 +1,202 @@
+"""Moonshine: an open-vocabulary recognizer whose model ships in a pip package, as a second opinion.
+
+pocketsphinx (``asr_sphinx.py``) is fast and grammar-constrained, but its acoustic model is old:
+a real "yes" from a quiet or accented speaker often matches nothing and the person is asked again.
+Moonshine base (Moonshine AI, MIT licence; the English model's files ship in the ``moonshine-cpp``
+wheel) is a modern encoder-decoder trained on far more real speech. It writes what it heard, in
+any words, so it cannot be forced onto the grammar: "six" comes back as "Six.", noise as nothing.
+
+This module runs those model files with onnxruntime's Python package (not ``moonshine-cpp``'s own
+library, which peaks at about 600 MB; this path stays near 250 MB) and greedy decoding. A
+transcript is accepted only when the words it heard, normalised, are exactly one of the question's
+phrases (a word said twice, "stop, stop", counts once); anything else is no-match. No threshold
+is tuned here: the acceptance rule is the phrase list itself.
+
+The decoder dequantises its 8-bit weights at every step (about 0.14 s a step on one core), so
+decoding stops as soon as the words so far cannot begin any phrase. ``SecondOpinion`` in
+``recognizer.py`` calls it only when the fast path heard nothing it could use.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from ..audio import vad
+from ..errors import RecognizerError
+from .base import Status, Stopwatch, Transcript, constraint, normalise
+
+NAME: Final = "moonshine"
+PACKAGE: Final = "moonshine_cpp"
+MODEL_SUBDIR: Final = "models/base-en"
+#: Token ids fixed by the model's tokenizer: start of transcript and end of transcript.
+BOS: Final = 1
+EOS: Final = 2
+#: Decoder steps allowed per second of audio, plus a few. Moonshine's authors bound generation at
+#: about 6.5 tokens a second to stop a hallucination loop; answers are far shorter than that.
+TOKENS_PER_S: Final = 6.5
+EXTRA_TOKENS: Final = 4
+#: A token that ends a sentence: once the words so far are a whole phrase, decoding stops there
+#: rather than spending one more step to hear the end-of-transcript token.
+SENTENCE_END: Final = frozenset({".", "?", "!"})
+#: Sentencepiece marks a word start with this character.
+WORD_START: Final = "\u2581"
+SENTENCE_END_BYTES: Final = frozenset(mark.encode() for mark in SENTENCE_END)
+
+
+def model_dir() -> Path:
+    """The folder of the English model inside the installed ``moonshine-cpp`` package. Found without
+    importing it: importing loads that package's own runtime library, which this module does not use."""
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise RecognizerError(f"the Moonshine model is missing (pip install moonshine-cpp): no {PACKAGE} package")
+    folder = Path(next(iter(spec.submodule_search_locations))) / MODEL_SUBDIR
+    for name in ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin"):
+        if not (folder / name).is_file():
+            raise RecognizerError(f"the Moonshine model is incomplete: {folder / name} is missing; "
+                                  "reinstall moonshine-cpp")
+    return folder
+
+
+def load_tokens(path: Path) -> tuple[bytes, ...]:
+    """The tokenizer's pieces: each is one length byte followed by that many bytes of UTF-8."""
+    raw = path.read_bytes()
+    pieces: list[bytes] = []
+    at = 0
+    while at < len(raw):
+        size = raw[at]
+        if at + 1 + size > len(raw):
+            raise RecognizerError(f"{path} is truncated at byte {at}: reinstall moonshine-cpp")
+        pieces.append(raw[at + 1 : at + 1 + size])
+        at += 1 + size
+    if len(pieces) <= EOS:
+        raise RecognizerError(f"{path} holds {len(pieces)} tokens: not a Moonshine tokenizer")
+    return tuple(pieces)
+
+
+def collapse(words: str) -> str:
+    """``"stop stop"`` → ``"stop"``: a word said again straight after itself counts once."""
+    out: list[str] = []
+    for word in words.split():
+        if not out or out[-1] != word:
+            out.append(word)
+    return " ".join(out)
+
+
+def could_begin(words: str, allowed: Sequence[str]) -> bool:
+    """Whether the words decoded so far (the last one maybe unfinished) can still become a phrase."""
+    prefix = collapse(words)
+    return any(phrase.startswith(prefix) for phrase in allowed)
+
+
+class MoonshineRecognizer:
+    """Moonshine base over onnxruntime; text accepted only when it is one of the phrases."""
+
+    name = NAME
+
+    def __init__(self, folder: Path | None = None) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise RecognizerError(f"onnxruntime is not installed: {exc}") from exc
+        folder = folder or model_dir()
+        self.tokens = load_tokens(folder / "tokenizer.bin")
+        options = ort.SessionOptions()
+        # One thread: the pipeline already runs audio capture and playback beside it.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        # The memory arena stays on: without it every decoder step returns its ~170 MB of
+        # dequantised weights to the system and faults them back in (half the step's CPU time);
+        # with it the peak is ~40 MB higher. No memory pattern: it would plan one block for a
+        # whole step's tensors at once (another ~200 MB).
+        options.enable_mem_pattern = False
+        options.log_severity_level = 3
+        try:
+            self._encoder: Any = ort.InferenceSession(str(folder / "encoder_model.ort"), options,
+                                                      providers=["CPUExecutionProvider"])
+            self._decoder: Any = ort.InferenceSession(str(folder / "decoder_model_merged.ort"), options,
+                                                      providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for a bad file
+            raise RecognizerError(f"the Moonshine model in {folder} could not be loaded: {exc}") from exc
+        self._past = [i.name for i in self._decoder.get_inputs() if i.name.startswith("past_key_values.")]
+        self._present = [o.name for o in self._decoder.get_outputs()][1:]
+        if len(self._past) != len(self._present):
+            raise RecognizerError(f"the Moonshine decoder in {folder} has an unexpected layout")
+
+    def text(self, samples: npt.NDArray[np.int16], allowed: Sequence[str] | None = None) -> tuple[str, float]:
+        """What Moonshine heard, normalised, and the lowest probability it gave a token of it. With
+        ``allowed``, decoding stops early once the words cannot begin any of those phrases (the
+        partial text returned then fits none of them)."""
+        audio = (samples.astype(np.float32) / 32768.0)[None, :]
+        hidden = self._encoder.run(None, {"input_values": audio})[0]
+        shape = (1, 8, 0, 52)
+        past = {name: np.zeros(shape, dtype=np.float32) for name in self._past}
+        ids = [BOS]
+        confidence = 1.0
+        cached = np.array([False])
+        limit = int(len(samples) / vad.RATE * TOKENS_PER_S) + EXTRA_TOKENS
+        for _ in range(limit):
+            out = self._decoder.run(None, {"input_ids": np.array([[ids[-1]]], dtype=np.int64),
+                                           "encoder_hidden_states": hidden, "use_cache_branch": cached, **past})
+            for name, value in zip(self._present, out[1:], strict=True):
+                # The cross-attention cache is computed at the first step only; later steps return
+                # placeholders for it, so keep the first.
+                if not (cached[0] and ".encoder." in name):
+                    past[name.replace("present.", "past_key_values.")] = value
+            cached = np.array([True])
+            logits = out[0][0, -1].astype(np.float64)
+            token = int(logits.argmax())
+            confidence = min(confidence, 1.0 / float(np.exp(logits - logits[token]).sum()))
+            if token == EOS:
+                break
+            ids.append(token)
+            if allowed is not None:
+                words = collapse(self.decode(ids[1:]))
+                if not could_begin(words, allowed) or (self.tokens[token] in SENTENCE_END_BYTES and words in allowed):
+                    break
+        return self.decode(ids[1:]), confidence
+
+    def decode(self, ids: Sequence[int]) -> str:
+        pieces = b"".join(self.tokens[i] for i in ids if 0 <= i < len(self.tokens) and i > EOS)
+        return normalise(pieces.decode("utf-8", errors="replace").replace(WORD_START, " "))
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        result = Stopwatch(NAME, len(samples) / vad.RATE)
+        allowed = constraint(phrases)
+        # The whole utterance, not just its loud part: trimming to the voice gate's span (+0.3 s)
+        # saved a little time but cost words ("no i haven't" → "no i am", "wow" → "no").
+        if not vad.detect(samples).speech:
+            return result(Status.NO_INPUT)
+        words, confidence = self.text(samples, allowed)
+        heard = collapse(words)
+        if not heard or (allowed is not None and heard not in allowed):
+            return result(Status.NO_MATCH, confidence=confidence)
+        return result(Status.OK, heard, confidence)
+
+
+@functools.cache
+def shared() -> MoonshineRecognizer:
+    """One loaded model per process: loading takes about 0.6 s and 100 MB."""
+    return MoonshineRecognizer()
+
+
+class OnFirstUse:
+    """Moonshine, loaded the first time it is needed: a session whose answers pocketsphinx all
+    understands never pays its memory (~100 MB loaded, ~250 MB while decoding) or load time. The
+    files are checked at once, so a broken install is reported when the recognizer is opened."""
+
+    name = NAME
+
+    def __init__(self) -> None:
+        model_dir()
+        if importlib.util.find_spec("onnxruntime") is None:
+            raise RecognizerError("onnxruntime is not installed (pip install onnxruntime)")
+
+    def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        return shared().transcribe(samples, phrases)

@@ -1,0 +1,264 @@
+"""Speech out: pyttsx3 (espeak-ng) renders each prompt to a WAV, sounddevice plays it.
+
+pyttsx3's own Linux playback shells out to ``aplay`` and fails silently when it is missing, and
+its ``stop()`` cannot cut off speech already playing. Rendering to a WAV and playing it ourselves
+makes playback timed, stoppable and its errors visible. Known pyttsx3 2.99 traps handled here:
+``pyttsx3.init()`` returns one cached engine per driver (so we keep one and serialise use); a
+``say()`` after ``save_to_file`` writes into that file (we never call ``say``); and it prints
+"Audio saved to ..." on stdout (captured, so stdout carries only the conversation).
+
+Rendered prompts are cached in memory by (text, voice, rate): repeated prompts ("Sorry, I didn't
+catch that") then start at once. Nothing is kept on disk: the advice is health data.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import io
+import tempfile
+import threading
+import time
+import wave
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from ..errors import DeviceError, SpeechError, UsageError
+from ..settings import DEFAULT_SPEECH_RATE as DEFAULT_RATE
+from ..settings import MAX_SPEECH_RATE as MAX_RATE
+from ..settings import MIN_SPEECH_RATE as MIN_RATE
+from .wav import Int16Array
+
+#: Rendered prompts kept in memory. A session has a few dozen distinct prompts (~100 KB each).
+CACHE_SIZE: Final = 64
+#: How often playback checks its stop condition (barge-in): reaction time vs. wake-ups.
+POLL_S: Final = 0.02
+#: Render in memory-backed storage where there is one, so prompt audio never touches a disk.
+_SHM: Final = Path("/dev/shm")
+
+_ENGINE_LOCK: Final = threading.Lock()
+_engine: Any = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    samples: Int16Array
+    rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.rate
+
+
+@dataclass(frozen=True)
+class Played:
+    """What happened to one prompt's audio."""
+
+    played: bool
+    first_sample_at: float | None  # time.monotonic() when the first sample was handed to the device
+    interrupted: bool = False
+    error: str = ""
+
+
+def _release_engine() -> None:
+    """Drop the engine while the interpreter is still whole: left to shutdown, pyttsx3's driver
+    finaliser runs after ``contextlib`` is gone and prints "Exception ignored in DriverProxy"."""
+    global _engine
+    _engine = None
+    gc.collect()
+
+
+def _get_engine() -> Any:
+    global _engine
+    if _engine is None:
+        try:
+            import pyttsx3
+
+            _engine = pyttsx3.init("espeak")
+            atexit.register(_release_engine)
+        except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is missing
+            raise SpeechError(f"speech synthesis is unavailable ({exc}); install espeak-ng (make system)") from exc
+    return _engine
+
+
+def _synchronize() -> None:
+    from pyttsx3.drivers import _espeak  # the espeak-ng binding pyttsx3 itself uses
+
+    _espeak.Synchronize()
+
+
+def check_settings(rate: int, volume: float) -> None:
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise UsageError(f"--rate {rate} is outside {MIN_RATE}–{MAX_RATE} words per minute")
+    if not 0.0 <= volume <= 1.0:
+        raise UsageError(f"--volume {volume} is outside 0.0–1.0")
+
+
+def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Rendered:
+    """Synthesize ``text`` with espeak-ng through pyttsx3; a SpeechError if it produces nothing."""
+    base = _SHM if _SHM.is_dir() else None
+    with _ENGINE_LOCK, tempfile.TemporaryDirectory(prefix="voice-triage-", dir=base) as tmp:
+        engine = _get_engine()
+        path = Path(tmp) / "prompt.wav"
+        try:
+            if voice:
+                engine.setProperty("voice", voice)
+            engine.setProperty("rate", int(rate))
+            engine.setProperty("volume", 1.0)  # volume is applied at playback: one cache entry per text
+            # pyttsx3 runs espeak-ng asynchronously and runAndWait() cancels whatever espeak still
+            # has queued: measured here, rate changes were then lost or applied a prompt late, and
+            # now and then no WAV was written. Draining espeak's queue around the render fixes both.
+            _synchronize()
+            # The "Audio saved to" print comes from espeak's thread: keep stdout redirected until
+            # espeak has finished, or it lands in the middle of the conversation.
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine.save_to_file(text, str(path))
+                engine.runAndWait()
+                _synchronize()
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise SpeechError(f"speech synthesis failed for voice {voice!r}: {exc}") from exc
+        try:
+            with wave.open(str(path), "rb") as w:
+                rate_hz = w.getframerate()
+                samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.int16)
+        except (OSError, wave.Error, EOFError) as exc:
+            raise SpeechError(f"speech synthesis produced no audio: {exc}") from exc
+    if not len(samples):
+        raise SpeechError(f"speech synthesis produced no audio for {text[:40]!r}")
+    return Rendered(samples, rate_hz)
+
+
+def write_wav(path: Path, rendered: Rendered, volume: float = 1.0) -> None:
+    try:
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rendered.rate)
+            w.writeframes(_scaled(rendered.samples, volume).astype("<i2").tobytes())
+    except OSError as exc:
+        raise SpeechError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _scaled(samples: Int16Array, volume: float) -> Int16Array:
+    if volume >= 1.0:
+        return samples
+    scaled: Int16Array = (samples.astype(np.float32) * volume).astype(np.int16)
+    return scaled
+
+
+def _interpolate(samples: Int16Array, src: int, dst: int) -> Int16Array:
+    """Linear-interpolation rate change; adequate for playing synthetic speech on a fussy device."""
+    n = int(len(samples) * dst / src)
+    out: Int16Array = np.interp(np.arange(n) * (src / dst), np.arange(len(samples)), samples).astype(np.int16)
+    return out
+
+
+def voices() -> list[tuple[str, str]]:
+    with _ENGINE_LOCK:
+        return [(str(v.id), str(v.name)) for v in _get_engine().getProperty("voices")]
+
+
+def check_voice(voice: str) -> None:
+    """pyttsx3 swallows a bad voice name (speech then comes in the old voice): refuse it up front."""
+    wanted = voice.split("+", 1)[0].strip().lower()  # "gmw/en-us+f3": variant suffixes are fine
+    known = {name for pair in voices() for name in (pair[0].lower(), pair[1].lower(), pair[0].rsplit("/", 1)[-1])}
+    if wanted not in known:
+        raise UsageError(f"--voice {voice!r} is not an espeak-ng voice (e.g. gmw/en, gmw/en-us; "
+                         "list them with 'espeak-ng --voices=en')")
+
+
+class Speaker:
+    """Renders (cached) and plays prompts; `rate` can change during a conversation."""
+
+    def __init__(self, rate: int = DEFAULT_RATE, volume: float = 1.0, voice: str | None = None,
+                 device: int | str | None = None) -> None:
+        check_settings(rate, volume)
+        if voice:
+            check_voice(voice)
+        self.base_rate = rate
+        self.rate = rate
+        self.volume = volume
+        self.voice = voice
+        self.device = device
+        self._cache: OrderedDict[tuple[str, str | None, int], Rendered] = OrderedDict()
+        self._stop = threading.Event()
+
+    def set_rate_factor(self, factor: float) -> None:
+        """A conversation's "slower"/"faster": a factor of the rate the session started with."""
+        self.rate = int(min(MAX_RATE, max(MIN_RATE, round(self.base_rate * factor))))
+
+    def render(self, text: str) -> Rendered:
+        key = (text, self.voice, self.rate)
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        rendered = render(text, self.voice, self.rate)
+        self._cache[key] = rendered
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return rendered
+
+    def stop(self) -> None:
+        """Cut off the prompt now playing (barge-in); safe from another thread."""
+        self._stop.set()
+
+    def play(self, rendered: Rendered, interrupt: Callable[[], bool] | None = None) -> Played:
+        """Play to the output device; waits until done, stopped, or ``interrupt()`` is true."""
+        try:
+            import sounddevice as sd
+        except OSError as exc:
+            raise DeviceError(f"audio output is unavailable: {exc}") from exc
+        data = _scaled(rendered.samples, self.volume)
+        rate = rendered.rate
+        pos = 0
+        first: list[float] = []
+        done = threading.Event()
+        self._stop.clear()
+
+        def callback(out: Any, frames: int, _time: Any, _status: Any) -> None:
+            nonlocal pos
+            if not first:
+                first.append(time.monotonic())
+            n = min(frames, len(data) - pos)
+            out[:n, 0] = data[pos : pos + n]
+            out[n:, 0] = 0
+            pos += n
+            if n < frames:
+                raise sd.CallbackStop
+
+        interrupted = False
+        if self.device is None and sd.default.device[1] is not None and int(sd.default.device[1]) < 0:
+            raise DeviceError("no audio output device found")
+        try:
+            try:
+                stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=self.device,
+                                         callback=callback, finished_callback=done.set)
+            except sd.PortAudioError:
+                # The device will not take the synthesizer's rate: convert to its own.
+                rate = int(sd.query_devices(self.device, kind="output")["default_samplerate"])
+                data = _interpolate(data, rendered.rate, rate)
+                stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16", device=self.device,
+                                         callback=callback, finished_callback=done.set)
+            with stream:
+                while not done.wait(POLL_S):
+                    if self._stop.is_set() or (interrupt is not None and interrupt()):
+                        stream.abort(ignore_errors=True)
+                        interrupted = True
+                        break
+        except (sd.PortAudioError, ValueError) as exc:
+            raise DeviceError(f"no usable output device for speech ({exc})") from exc
+        return Played(True, first[0] if first else None, interrupted)
+
+    def say(self, text: str, interrupt: Callable[[], bool] | None = None) -> Played:
+        """Render and play; never raises: on failure the caller has already shown the text."""
+        try:
+            return self.play(self.render(text), interrupt)
+        except (SpeechError, DeviceError) as exc:
+            return Played(False, None, error=str(exc))

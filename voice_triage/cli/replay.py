@@ -1,0 +1,46 @@
+"""``replay`` and ``synth``: recorded sessions for accessibility testers (docs/replay.md)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .common import add_asr_options
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..replay.batch import replay_batch, replay_single
+
+    target = Path(args.target)
+    report_dir = Path(args.report_dir) if args.report_dir else None
+    if target.is_dir():
+        return replay_batch(target, report_dir, args.json, args.jobs, args.asr, args.model)
+    return replay_single(target, report_dir, args.json, args.asr, args.model)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..replay.synth import synth_suite
+
+    written = synth_suite(Path(args.personas), Path(args.out))
+    print(f"wrote {len(written)} manifests under {args.out} (replay them with 'voice-triage replay {args.out}')")
+    return 0
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("replay", help="replay recorded answers (a manifest, or a folder of them) and check the outcome")
+    p.add_argument("target", metavar="MANIFEST|DIR", help="a manifest (YAML or JSON) or a folder of manifests")
+    p.add_argument("--report-dir", metavar="DIR", help="write JSON and HTML reports here (created owner-only)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (the report, or the batch summary)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="replay a folder with N processes (default 1)")
+    add_asr_options(p, "recognizer (default auto: Vosk when a model is installed, else pocketsphinx)",
+                    "Vosk model folder")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("synth", help="generate recorded answers and manifests from a persona file")
+    p.add_argument("personas", metavar="PERSONAS", help="persona file (YAML)")
+    p.add_argument("--out", default="replay-suite", metavar="DIR", help="output folder (default replay-suite)")
+    p.set_defaults(func=cmd_synth)

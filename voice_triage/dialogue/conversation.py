@@ -1,0 +1,271 @@
+"""The triage conversation: a pure state machine that any front end can drive.
+
+``Conversation`` takes what the person said (a transcript or a typed line), silence, a rejected
+recording or the end of input, and returns events to render: ``Say``, ``Ask``, ``RateChanged``,
+``Decided`` and ``End``. It does no I/O and imports no audio library, so the text session, the
+voice loop and the recorded-audio replay all drive the same object.
+
+Safety choices, all from the clinical specification: the cauda equina questions are always asked;
+an emergency finding is read back once before acting on it, and a "no" to that read-back asks the
+direct question again rather than dropping it; doubt (an unsure answer after one rephrased retry,
+an emergency question left unanswered, a stop while a "yes" was still being followed up) is kept
+as "unsure", which the rules turn into at least "urgent". The level always comes from
+``rules.decide`` on the findings collected: the conversation never grades urgency itself.
+The records (events, steps) are in ``dialogue_events.py`` and what answers mean for the findings,
+with the agenda of questions, in ``dialogue_plan.py``; this module does the turn-taking and is the
+import point for all three.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ..clinical.catalogue import Level, Locale, Rulebook
+from ..clinical.rules import Decision
+from ..nlu.matcher import Answer, RateChange, Understanding
+from ..settings import MAX_TEXT_CHARS
+from .events import (
+    Ask,
+    Decided,
+    End,
+    Event,
+    Matcher,
+    RateChanged,
+    Reply,
+    Role,
+    Say,
+    Status,
+    Step,
+)
+from .plan import Plan
+from .questions import QuestionBook
+
+__all__ = [
+    "RATE_MAX", "RATE_MIN", "RATE_STEP", "REPROMPT_LIMIT", "Ask", "Conversation", "Decided",
+    "End", "Event", "Matcher", "RateChanged", "Reply", "Role", "Say", "Status", "Step",
+]
+
+#: Tries per question, counted separately for silence and for answers not understood: the first two
+#: misses are reprompted (how to answer, then an example), the third gives the question up. More
+#: would hold a person in pain on one question; fewer would give up on slow or quiet speakers.
+REPROMPT_LIMIT: Final = 3
+#: Speech-rate factor per "slower" or "faster" (1.0 is the speaker's own rate), and its bounds:
+#: a step big enough to notice at once, bounds that keep speech intelligible.
+RATE_STEP: Final = 1.2
+RATE_MIN: Final = 0.5
+RATE_MAX: Final = 2.0
+
+
+class Conversation:
+    """One triage conversation (see the module docstring for the events and the safety rules)."""
+
+    def __init__(self, book: Rulebook, matcher: Matcher, questions: QuestionBook,
+                 locale: Locale | str = Locale.UK, *, offer_repeat: bool = True) -> None:
+        self.book = book
+        self.matcher = matcher
+        self.questions = questions
+        self.locale = Locale(locale)
+        self.offer_repeat = offer_repeat  # the JSON-lines protocol ends right after the decision
+        self.rate = 1.0
+        self.decision: Decision | None = None
+        self.done = False
+        self.asked: list[str] = []  # each question id as it was first put, in order
+        self.last_understanding: Understanding | None = None
+        self.last_outcome = ""  # what the conversation made of the last input (for reports)
+        self._plan = Plan(book, questions, self.locale)
+        self._step: Step | None = None
+        self._text = ""
+        self._no_input = self._no_match = self._unsure = 0
+        self._closing = False
+
+    # --- the public API -------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Ask | None:
+        """The question waiting for an answer (None before start, while closing, and when done)."""
+        if self._step is None or self.done or self._closing:
+            return None
+        return Ask(self._step.id, self._step.kind, self._step.asks_about, self._text)
+
+    def start(self) -> list[Event]:
+        if self._step is not None or self.done:
+            return []
+        first = self._plan.start()
+        return [self._say("intro"), self._put(first)]
+
+    def hear(self, text: str) -> list[Event]:
+        if self.done or (self._step is None and not self._closing):
+            return []
+        self.last_understanding = None
+        if not text.strip():
+            return self.no_input()
+        understanding = self.matcher.understand(text[:MAX_TEXT_CHARS])
+        self.last_understanding = understanding
+        if self._closing:
+            return self._close(understanding.answer in (Answer.REPEAT, Answer.YES))
+        events: list[Event] = self._change_rate(understanding.rate) if understanding.rate else []
+        step = self._step
+        assert step is not None
+        if step.role is Role.OPEN and understanding.findings:
+            return events + self._resolve(Reply.YES, understanding)  # "my back won't stop hurting"
+        command = self._command(understanding.answer)
+        if command is not None:
+            return events + command
+        if step.role is Role.OPEN:  # any description is an answer, even one with no findings
+            if understanding.rate and understanding.answer is None:
+                return [*events, self._reask()]
+            return events + self._resolve(Reply.YES, understanding)
+        reply = self._reply(understanding, step)
+        if reply is None:
+            return events + ([self._reask()] if understanding.rate else self._miss(no_input=False))
+        if reply is Reply.UNSURE and not self._unsure:
+            self._unsure = 1
+            self._text = step.retry
+            self.last_outcome = "unsure: asked again in other words"
+            return [*events, self._say("retry"), self._reask()]
+        return events + self._resolve(reply, understanding)
+
+    def no_input(self) -> list[Event]:
+        self.last_understanding = None
+        if self._closing:
+            return self._close(False)
+        return self._miss(no_input=True) if self._step and not self.done else []
+
+    def no_match(self) -> list[Event]:
+        self.last_understanding = None
+        if self._closing:
+            return self._close(False)
+        return self._miss(no_input=False) if self._step and not self.done else []
+
+    def end_of_input(self) -> list[Event]:
+        self.last_understanding = None
+        if self.done:
+            return []
+        if self._closing:
+            self._closing = False
+            self.done = True
+            self.last_outcome = "closed"
+            return [End()]
+        self.last_outcome = "end of input"
+        return self._finish(early=True)
+
+    def findings(self) -> dict[str, tuple[str, ...]]:
+        """Findings collected so far, by status, in the rulebook's order."""
+        return self._plan.findings()
+
+    # --- prompts --------------------------------------------------------------------------------
+
+    def _say(self, key: str) -> Say:
+        return Say(self.questions.phrases.say(key, self.locale))
+
+    def _put(self, step: Step) -> Ask:
+        self._step, self._text = step, step.text
+        self._no_input = self._no_match = self._unsure = 0
+        self.asked.append(step.id)
+        return Ask(step.id, step.kind, step.asks_about, step.text)
+
+    def _reask(self) -> Ask:
+        assert self._step is not None
+        return Ask(self._step.id, self._step.kind, self._step.asks_about, self._text)
+
+    # --- reading an answer ----------------------------------------------------------------------
+
+    def _command(self, answer: Answer | None) -> list[Event] | None:
+        assert self._step is not None
+        if answer is Answer.STOP:
+            self.last_outcome = "stop"
+            return self._finish(early=True)
+        if answer is Answer.REPEAT:
+            self.last_outcome = "repeat"
+            return [self._reask()]
+        if answer is Answer.HELP:
+            self.last_outcome = "help"
+            how = self.questions.phrases.how_to_answer[self._step.kind].get(self.locale)
+            return [Say(f"{self._step.help} {how}"), self._reask()]
+        return None
+
+    def _reply(self, heard: Understanding, step: Step) -> Reply | None:
+        named = [m for m in heard.findings if m.id in step.asks_about]
+        if step.role is Role.MAIN and any(m.present for m in named):
+            return Reply.YES  # "no, but it does wake me at night": the named finding wins
+        polar = {m.present for m in named}
+        answers = {Answer.YES: Reply.YES, Answer.NO: Reply.NO, Answer.UNSURE: Reply.UNSURE}
+        if heard.answer in answers:
+            reply = answers[heard.answer]
+            # "yes, I don't have that" (or the reverse) about one finding: doubt, so ask again.
+            if len(step.asks_about) == 1 and polar and (True in polar) != (reply is Reply.YES):
+                return Reply.UNSURE
+            return reply
+        if polar:
+            return Reply.YES if True in polar else Reply.NO
+        return None
+
+    def _miss(self, no_input: bool) -> list[Event]:
+        step = self._step
+        assert step is not None
+        if no_input:
+            self._no_input += 1
+            count, pair = self._no_input, self.questions.phrases.no_input
+        else:
+            self._no_match += 1
+            count, pair = self._no_match, self.questions.phrases.no_match
+        self.last_outcome = f"{'no input' if no_input else 'not understood'} {count}"
+        if count >= REPROMPT_LIMIT:
+            self.last_outcome += ": unanswered"
+            return [self._say("unanswered"), *self._resolve(Reply.UNANSWERED, None)]
+        phrases = self.questions.phrases
+        hint = (phrases.how_to_answer[step.kind].get(self.locale) if count == 1
+                else step.example or phrases.example[step.kind].get(self.locale))
+        return [Say(f"{pair[count - 1].get(self.locale)} {hint}"), self._reask()]
+
+    def _change_rate(self, change: RateChange) -> list[Event]:
+        factor = RATE_STEP if change is RateChange.FASTER else 1 / RATE_STEP
+        self.rate = round(min(RATE_MAX, max(RATE_MIN, self.rate * factor)), 3)
+        self.last_outcome = f"rate {change.value}"
+        return [RateChanged(self.rate), self._say("faster" if change is RateChange.FASTER else "slower")]
+
+    # --- what an answer means, and what comes next -----------------------------------------------
+
+    def _resolve(self, reply: Reply, heard: Understanding | None) -> list[Event]:
+        step = self._step
+        assert step is not None
+        self._step = None
+        if not self.last_outcome.endswith("unanswered"):
+            self.last_outcome = "described" if step.role is Role.OPEN else reply.value
+        self._plan.resolve(step, reply, heard.findings if heard else ())
+        step = self._plan.next_step()
+        return [self._put(step)] if step is not None else self._finish(early=False)
+
+    # --- the end --------------------------------------------------------------------------------
+
+    def _advice(self) -> list[Event]:
+        assert self.decision is not None
+        return [Say(part) for part in (self.decision.advice, self.decision.why, self.decision.safety_net) if part]
+
+    def _finish(self, early: bool) -> list[Event]:
+        if early:
+            self._plan.cut_short(self._step, bool(self._unsure))
+        self._step = None
+        self._plan.clear()
+        self.decision = self._plan.decide()
+        found = self.findings()
+        events: list[Event] = [self._say("stopped")] if early else []
+        if early and self.decision.level is Level.SELF_CARE:
+            # Cut short: "most back pain gets better" would reassure about questions never asked.
+            events.append(Say(self.decision.safety_net))
+        else:
+            events += self._advice()
+        events.append(Decided(self.decision, found["present"], found["absent"], found["unsure"]))
+        if early or not self.offer_repeat:
+            self.done = True
+            events.append(End())
+        else:
+            self._closing = True
+            events.append(self._say("offer_repeat"))
+        return events
+
+    def _close(self, repeat: bool) -> list[Event]:
+        self.last_outcome = "repeat" if repeat else "closed"
+        self._closing = False
+        self.done = True
+        return [*(self._advice() if repeat else []), self._say("goodbye"), End()]

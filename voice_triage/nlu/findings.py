@@ -1,0 +1,258 @@
+"""Findings in an utterance, with polarity from negation scope (the matcher's second half).
+
+A finding is reported only when every content word of one of its phrases is in one clause, close
+together (typos are corrected word by word with rapidfuzz against the grammar's vocabulary).
+Polarity comes from words, never from fuzzy scores: a negation cue negates what follows it up to a
+clause breaker ("but") or a scope reset ("and my ..."); cues inside a finding's own phrase ("can't
+pee") belong to that phrase; doubt (a hedge) is never read as "absent". A "normal" phrase ("down
+there feels normal") reports its findings absent as said, and nothing at all when negated or hedged:
+"doesn't feel normal" is asked again rather than guessed either way. ``intent.Matcher`` calls
+``FindingReader.findings`` with the clauses it has split the utterance into.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+from ..errors import ContentError
+from .grammar import Grammar, Lexicon, Token
+
+#: Word-level typo correction (rapidfuzz ratio, 0-100). Lower catches more recognizer slips
+#: ("numbnes", "bladdr") but starts merging different words; 85 keeps one-letter slips in long words.
+WORD_MIN_SCORE: Final = 85
+#: Words shorter than this are never corrected: "pee"/"poo", "leg"/"legs" are one letter apart.
+WORD_MIN_LENGTH: Final = 5
+#: A phrase's words may be spread over at most this many extra content words ("numb round my left
+#: bum cheek"). Larger finds more paraphrases but joins words from unrelated parts of a sentence:
+#: 3 read "my back hurts and the pain goes down my leg" as "leg hurts".
+MAX_GAP: Final = 2
+#: Findings whose mean word score (0-1) is below this are dropped rather than guessed.
+FINDING_MIN_SCORE: Final = 0.88
+
+#: Words that answer a yes/no question on their own ("no, my bum is numb").
+INTERJECTIONS: Final = frozenset(
+    ("yes", "yeah", "yep", "yup", "yea", "aye", "no", "nope", "nah", "naw", "sure", "definitely",
+     "absolutely", "correct", "right")
+)
+_SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this"))
+_NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
+
+
+@dataclass(frozen=True)
+class FindingMatch:
+    """A finding mentioned in the utterance. ``score`` is 0-1; ``span`` is the words that said it."""
+
+    id: str
+    present: bool
+    score: float
+    span: str
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    finding: str
+    words: frozenset[str]
+    negated: bool  # the phrase itself carries a negation ("can't pee")
+    absent_only: bool
+    normal: bool = False  # "down there feels normal": absent as said, nothing when negated
+
+
+@dataclass
+class _Hit:
+    cand: _Candidate
+    positions: frozenset[int]
+    start: int
+    end: int
+    score: float
+
+
+def find_seqs(words: list[str], seqs: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any word sequence (end exclusive)."""
+    found = []
+    for seq in seqs:
+        n = len(seq)
+        for i in range(len(words) - n + 1):
+            if words[i] == seq[0] and tuple(words[i : i + n]) == seq:
+                found.append((i, i + n))
+    return found
+
+
+class FindingReader:
+    """The finding phrases of a grammar, indexed by content word (see the module docstring)."""
+
+    def __init__(self, grammar: Grammar) -> None:
+        self.lex: Lexicon = grammar.lexicon
+        self._candidates: list[_Candidate] = []
+        self._index: dict[str, list[int]] = defaultdict(list)
+        owner: dict[tuple[frozenset[str], bool], str] = {}
+        for absent_only, table in ((False, grammar.findings), (True, grammar.absent_only)):
+            for fid, phrases in table.items():
+                for phrase in phrases:
+                    words = self.lex.words(phrase.text)
+                    content = frozenset(w for w in words if w not in self.lex.ignore and w not in self.lex.cues)
+                    negated = any(w in self.lex.cues for w in words)
+                    if not content:
+                        raise ContentError(phrase.file, f"line {phrase.line}", f"{phrase.text!r} has no content words")
+                    seen = owner.setdefault((content, negated), fid)
+                    if seen != fid:
+                        raise ContentError(
+                            phrase.file,
+                            f"line {phrase.line}",
+                            f"{phrase.text!r} reads the same as a phrase of {seen!r} (words: {sorted(content)})",
+                        )
+                    self._candidates.append(_Candidate(fid, content, negated, absent_only))
+        for fid, phrases in grammar.normal.items():
+            for phrase in phrases:
+                words = self.lex.words(phrase.text)
+                content = frozenset(w for w in words if w not in self.lex.ignore and w not in self.lex.cues)
+                if not content or any(w in self.lex.cues for w in words) or (content, False) in owner:
+                    # Shared by several findings on purpose, but never negated and never the words
+                    # of a phrase that reports a finding present.
+                    raise ContentError(phrase.file, f"line {phrase.line}",
+                                       f"normal phrase {phrase.text!r} needs content words, no negation, "
+                                       "and words no finding template has")
+                self._candidates.append(_Candidate(fid, content, negated=False, absent_only=False, normal=True))
+        unique = list(dict.fromkeys(self._candidates))
+        self._candidates = unique
+        for i, cand in enumerate(unique):
+            for word in cand.words:
+                self._index[word].append(i)
+        self._vocab = sorted(set(self._index) | self.lex.ignore | self.lex.cues | set(self.lex.lemmas))
+        self._vocab_set = frozenset(self._vocab)
+
+    @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Matcher per process (load_matcher)
+    def _correct(self, word: str) -> tuple[str, float]:
+        """The grammar word a (mis)spelt word stands for, with its similarity 0-1."""
+        if word in self._vocab_set or len(word) < WORD_MIN_LENGTH:
+            return word, 1.0
+        best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_MIN_SCORE)
+        if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues:
+            return word, 1.0
+        return self.lex.lemmas.get(best[0], best[0]), best[1] / 100.0
+
+    # --- findings ---------------------------------------------------------------------------------
+
+    def split(self, clause: list[Token]) -> list[list[Token]]:
+        """Split at clause breakers ("but") and after a leading "no" before a new subject."""
+        words = [t.word for t in clause]
+        cuts = {s for s, e in find_seqs(words, self.lex.breakers)} | {
+            e for s, e in find_seqs(words, self.lex.breakers)
+        }
+        run = 0
+        while run < len(words) and words[run] in INTERJECTIONS:
+            run += 1
+        if 0 < run < len(words) and words[run] in _SUBJECTS:
+            cuts.add(run)
+        breaker_spans = find_seqs(words, self.lex.breakers)
+        drop = {i for s, e in breaker_spans for i in range(s, e)}
+        pieces: list[list[Token]] = [[]]
+        for i, tok in enumerate(clause):
+            if i in cuts and pieces[-1]:
+                pieces.append([])
+            if i not in drop:
+                pieces[-1].append(tok)
+        return [p for p in pieces if p]
+
+    def findings(self, clauses: list[list[Token]]) -> tuple[FindingMatch, ...]:
+        best: dict[str, FindingMatch] = {}
+        for clause in clauses:
+            for piece in self.split(clause):
+                for match in self._match_piece(piece):
+                    old = best.get(match.id)
+                    # Safety: if one part says present and another absent, present wins.
+                    if old is None or (match.present, match.score) > (old.present, old.score):
+                        best[match.id] = match
+        return tuple(best.values())
+
+    def _match_piece(self, piece: list[Token]) -> list[FindingMatch]:
+        words = [t.word for t in piece]
+        hedge_spans = find_seqs(words, self.lex.hedges)
+        hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
+        positions: dict[str, list[int]] = defaultdict(list)
+        scores: dict[int, float] = {}
+        content_at: list[int] = []
+        for i, word in enumerate(words):
+            if word in self.lex.ignore or word in self.lex.cues or i in hedged_at:
+                continue
+            fixed, score = self._correct(word)
+            positions[fixed].append(i)
+            scores[i] = score
+            content_at.append(i)
+        counts: dict[int, int] = defaultdict(int)
+        for word in positions:
+            for c in self._index.get(word, ()):
+                counts[c] += 1
+        hits: list[_Hit] = []
+        for c, n in counts.items():
+            cand = self._candidates[c]
+            if n == len(cand.words):
+                hit = self._place(cand, positions, scores, content_at)
+                if hit is not None:
+                    hits.append(hit)
+        hits = [h for h in hits if not any(h.positions < o.positions for o in hits)]
+        if not hits:
+            return []
+        cues = [i for i, w in enumerate(words) if w in self.lex.cues and i not in hedged_at]
+        resets = [s for s, _ in find_seqs(words, self.lex.resets)]
+
+        def in_scope(cue: int, hit: _Hit) -> bool:
+            return cue <= hit.end and not any(cue < r <= hit.start for r in resets)
+
+        claimed: set[int] = set()
+        for hit in hits:
+            if hit.cand.negated:
+                inside = [c for c in cues if hit.start <= c <= hit.end]
+                before = [c for c in cues if c < hit.start and in_scope(c, hit)]
+                claimed.update(inside or before[-1:])
+        out: list[FindingMatch] = []
+        for hit in hits:
+            scoped = [c for c in cues if in_scope(c, hit)]
+            hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
+            # A phrase that carries its own negation ("can't pee") is present when negated and
+            # absent in its plain form ("I can pee"); any other phrase is absent when negated.
+            free = [c for c in scoped if c not in claimed]
+            present = bool(scoped) if hit.cand.negated else not free
+            present = present or hedged  # doubt never becomes "absent"
+            if hit.cand.normal:
+                if free or hedged:
+                    continue  # "it doesn't feel normal down there": not read either way, asked again
+                present = False
+            elif hit.cand.absent_only and present:
+                continue
+            first = min(hit.start, *scoped) if scoped else hit.start
+            while first > 0 and not piece[first].shown:  # "haven't" → have + not: start at "haven't"
+                first -= 1
+            span = " ".join(t.shown for t in piece[first : hit.end + 1] if t.shown)
+            out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span))
+        return out
+
+    @staticmethod
+    def _place(
+        cand: _Candidate, positions: dict[str, list[int]], scores: dict[int, float], content_at: list[int]
+    ) -> _Hit | None:
+        """The tightest placement of a candidate's words; None if spread too widely or scored low."""
+        chosen: list[int] = []
+        anchor_word = min(cand.words, key=lambda w: len(positions[w]))
+        best: tuple[int, list[int]] | None = None
+        for anchor in positions[anchor_word]:
+            picks = [min(positions[w], key=lambda p, a=anchor: abs(p - a)) for w in cand.words]  # type: ignore[misc]
+            width = max(picks) - min(picks)
+            if best is None or width < best[0]:
+                best = (width, picks)
+        if best is None:
+            return None
+        chosen = best[1]
+        start, end = min(chosen), max(chosen)
+        spread = sum(1 for i in content_at if start <= i <= end)
+        if spread - len(cand.words) > MAX_GAP:
+            return None
+        score = sum(scores[i] for i in chosen) / len(chosen)
+        if score < FINDING_MIN_SCORE:
+            return None
+        return _Hit(cand, frozenset(chosen), start, end, score)

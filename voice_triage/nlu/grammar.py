@@ -1,0 +1,129 @@
+"""The phrase grammars: ``grammars/{answers,symptoms,negation}.yaml`` → phrase lists and a lexicon.
+
+One template source serves two consumers: recognizers get the expanded phrases they are constrained
+to (``Grammar.phrases_for``), and the matcher (intent.py) gets the same phrases with the finding or
+answer each one stands for. Loading is strict: an unknown finding id, a malformed template, or one
+phrase claimed by two findings is a ``ContentError`` naming the file and line.
+
+This module builds the recognizer constraints and is the import point; the work is split by job:
+``grammar_lexicon`` (word normalisation) and ``grammar_phrases`` (files → expanded phrases).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Final
+
+from .lexicon import Lexicon, Token
+from .phrases import (
+    ANSWER_KINDS,
+    ANSWERS_FILE,
+    NEGATION_FILE,
+    RATE_KINDS,
+    SYMPTOMS_FILE,
+    Phrase,
+    load_answers,
+    load_lexicon,
+    load_symptoms,
+)
+
+__all__ = [
+    "ANSWERS_FILE",
+    "ANSWER_KINDS",
+    "NEGATION_FILE",
+    "QUESTION_KINDS",
+    "RATE_KINDS",
+    "SYMPTOMS_FILE",
+    "Grammar",
+    "Lexicon",
+    "Phrase",
+    "Token",
+    "load_answers",
+    "load_grammar",
+    "load_lexicon",
+    "load_symptoms",
+]
+
+#: The question kinds a recognizer constraint is built for (questions.QuestionKind values).
+QUESTION_KINDS: Final = ("open", "yes_no", "confirm")
+
+
+#: The answers a question turns on; every other spoken kind steers the conversation.
+REPLY_KINDS: Final = ("yes", "no", "unsure")
+
+
+class Grammar:
+    """Expanded phrases per answer, rate change and finding, plus the lexicon."""
+
+    def __init__(
+        self,
+        answers: dict[str, tuple[Phrase, ...]],
+        misheard: dict[str, tuple[str, ...]],
+        rates: dict[str, tuple[Phrase, ...]],
+        findings: dict[str, tuple[Phrase, ...]],
+        absent_only: dict[str, tuple[Phrase, ...]],
+        unsure_anywhere: tuple[str, ...],
+        lexicon: Lexicon,
+        spoken: dict[str, tuple[str, ...]] | None = None,
+        normal: dict[str, tuple[Phrase, ...]] | None = None,
+    ) -> None:
+        self.spoken = spoken or {}
+        self.normal = normal or {}  # phrases saying a body part is normal: the finding is absent
+        self.unsure_anywhere = unsure_anywhere
+        self.answers = answers
+        self.misheard = misheard
+        self.rates = rates
+        self.findings = findings
+        self.absent_only = absent_only
+        self.lexicon = lexicon
+
+    def steering_phrases(self) -> frozenset[str]:
+        """The spoken phrases that steer the conversation (repeat, help, stop, slower, faster)
+        rather than answer it: a recognizer may double-check these (recognizer.SecondOpinion)."""
+        return frozenset(text for kind, group in self.spoken.items() if kind not in REPLY_KINDS for text in group)
+
+    def constraint_for(self, kind: str, asks_about: Sequence[str] = ()) -> tuple[str, ...] | None:
+        """What a recognizer is given for a question: the short phrase list for yes/no and confirm
+        questions, None (free dictation) for the open question. Thousands of symptom phrases make a
+        constrained decoder slow and force free speech onto the nearest phrase; the general model's
+        words, matched by intent.py, keep what the person actually said."""
+        return None if kind == "open" else self.phrases_for(kind, asks_about)
+
+    def phrases_for(self, kind: str, asks_about: Sequence[str] = ()) -> tuple[str, ...]:
+        """The phrase list a recognizer is constrained to for a question of ``kind``.
+
+        yes_no / confirm: answers, commands and rate changes (small, so recognition stays sharp).
+        open: the phrases of the findings asked about (all findings when none) plus the above.
+        """
+        if kind not in QUESTION_KINDS:
+            raise ValueError(f"unknown question kind {kind!r} (use {', '.join(QUESTION_KINDS)})")
+        # The short spoken forms (answers.yaml `spoken`), not every phrase the matcher knows: a
+        # constrained recognizer forces any sound onto its list, so a short list rejects better.
+        texts = [text for group in self.spoken.values() for text in group]
+        if not texts:
+            texts = [p.text for group in [*self.answers.values(), *self.rates.values()] for p in group]
+        if kind == "open":
+            ids = list(asks_about) or list(self.findings)
+            texts = [p.text for i in ids if i in self.findings for p in self.findings[i]] + texts
+        return tuple(dict.fromkeys(texts))
+
+
+@functools.cache
+def load_grammar() -> Grammar:
+    """Load, expand and validate every grammar file (once per process)."""
+    from ..clinical.catalogue import load_rulebook
+
+    answers, rates, misheard, anywhere, spoken = load_answers()
+    findings, absent_only, normal = load_symptoms(load_rulebook().findings)
+    return Grammar(
+        answers=answers,
+        misheard={k: tuple(p.text for p in v) for k, v in misheard.items()},
+        rates=rates,
+        findings=findings,
+        absent_only=absent_only,
+        unsure_anywhere=tuple(p.text for p in anywhere["unsure"]),
+        lexicon=load_lexicon(),
+        spoken={k: tuple(p.text for p in v) for k, v in spoken.items()},
+        normal=normal,
+    )

@@ -1,0 +1,123 @@
+"""Normalising words: the lexicon from ``grammars/negation.yaml``.
+
+Contractions, typed digits, word forms and multi-word rewrites are folded so that the grammar's
+phrases and what a person said are compared as the same normalised words; the closed word classes
+(negation cues, hedges, clause breakers, scope resets) are kept as word sequences for intent.py.
+Loaded by ``grammar_phrases.load_lexicon``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Final, NamedTuple
+
+from ..content import LineDict
+from .templates import Expander
+
+_TOKEN_RE: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+class Token(NamedTuple):
+    """A normalised word, with the words of the input it came from (for spans).
+
+    A NamedTuple rather than a frozen dataclass: thousands are made per grammar load.
+    """
+
+    word: str
+    shown: str
+
+
+class Lexicon:
+    """Normalisation and the closed word classes (negation cues, hedges, breakers, resets)."""
+
+    def __init__(self, doc: LineDict, expander: Expander) -> None:
+        self.contractions: dict[str, tuple[str, ...]] = {
+            str(k): tuple(str(v).split()) for k, v in doc["contractions"].items()
+        }
+        self.numbers: dict[str, str] = {str(k): str(v) for k, v in doc["numbers"].items()}
+        self.lemmas: dict[str, str] = {str(k): str(v) for k, v in doc["lemmas"].items()}
+        self._cache: dict[str, tuple[str, ...]] = {}
+        self.cues: frozenset[str] = frozenset(doc["cues"])
+        self.ignore: frozenset[str] = frozenset(doc["ignore"]) - self.cues
+        self.hesitations: frozenset[str] = frozenset(doc["hesitations"])
+        self.fillers: tuple[tuple[str, ...], ...] = tuple(tuple(str(f).split()) for f in doc["fillers"])
+        # Rewrites and the phrase classes are matched on normalised words, so expand then normalise.
+        self.rewrites: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        for entry in doc["rewrites"]:
+            target = tuple(str(entry["to"]).split())
+            for phrase in expander.expand(str(entry["from"])):
+                self.rewrites.append((tuple(self._basic(phrase)), target))
+        self.rewrites.sort(key=lambda pair: -len(pair[0]))
+        self.rewrite_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for src, target in self.rewrites:
+            self.rewrite_first.setdefault(src[0], []).append((src, target))
+        self.hedges = self._word_set(doc["hedges"], expander)
+        self.breakers = self._word_set(doc["breakers"], expander)
+        self.resets = self._word_set(doc["resets"], expander)
+
+    def _word_set(self, templates: Iterable[str], expander: Expander) -> frozenset[tuple[str, ...]]:
+        return frozenset(
+            tuple(tok.word for tok in self.tokens(phrase)) for t in templates for phrase in expander.expand(t)
+        )
+
+    def _basic(self, text: str) -> list[str]:
+        words: list[str] = []
+        for raw in _TOKEN_RE.findall(text):
+            words.extend(self._word(raw))
+        return words
+
+    def _word(self, raw: str) -> tuple[str, ...]:
+        """One input word → its normalised words (cached: the vocabulary is small)."""
+        cached = self._cache.get(raw)
+        if cached is not None:
+            return cached
+        word = self.numbers.get(raw, raw)
+        if word in self.contractions:
+            result = self.contractions[word]
+        elif word.endswith("n't") and len(word) > 3:
+            result = (word[:-3], "not")
+        else:
+            word = word.replace("'", "") if word.endswith("'s") else word
+            result = (self.lemmas.get(word, word),)
+        if len(self._cache) < 50_000:
+            self._cache[raw] = result
+        return result
+
+    def words(self, text: str) -> list[str]:
+        """Normalised words of clean lower-case text such as an expanded phrase (fast path)."""
+        out = [w for raw in _TOKEN_RE.findall(text) if raw not in self.hesitations for w in self._word(raw)]
+        if not any(w in self.rewrite_first for w in out):
+            return out
+        return [tok.word for tok in self.tokens(text)]
+
+    def tokens(self, text: str) -> list[Token]:
+        """Lower-case words of ``text`` with contractions, digits and rewrites normalised."""
+        text = text.lower()
+        if not (text.isascii() and text.isprintable()):
+            text = unicodedata.normalize("NFKD", text).replace("\u2019", "'")
+            text = "".join(ch if ch.isascii() and ch.isprintable() else " " for ch in text)
+        out: list[Token] = []
+        for raw in _TOKEN_RE.findall(text):
+            if raw in self.hesitations:
+                continue
+            words = self._word(raw)
+            out.append(Token(words[0], raw))
+            out.extend(Token(word, "") for word in words[1:])
+        if not any(tok.word in self.rewrite_first for tok in out):
+            return out
+        result: list[Token] = []
+        i = 0
+        while i < len(out):
+            for src, target in self.rewrite_first.get(out[i].word, ()):
+                n = len(src)
+                if tuple(t.word for t in out[i : i + n]) == src:
+                    shown = " ".join(t.shown for t in out[i : i + n] if t.shown)
+                    result.extend(Token(w, shown if j == 0 else "") for j, w in enumerate(target))
+                    i += n
+                    break
+            else:
+                result.append(out[i])
+                i += 1
+        return result

@@ -1,0 +1,188 @@
+"""Grammar files → expanded phrases: ``grammars/{answers,symptoms,negation}.yaml`` loaded strictly.
+
+Each template is expanded (templates.py) into the phrases a person may say, each remembering the
+answer or finding it stands for and the file and line it came from. An unknown finding id, a
+malformed template, or one phrase claimed by two answers or findings is a ``ContentError`` naming
+the file and line. ``grammar.load_grammar`` puts the results together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from ..content import LineDict, LineList, check_keys, load_data_file, load_yaml
+from ..errors import ContentError
+from .lexicon import Lexicon
+from .templates import Expander, TemplateError
+
+ANSWERS_FILE: Final = "answers.yaml"
+SYMPTOMS_FILE: Final = "symptoms.yaml"
+NEGATION_FILE: Final = "negation.yaml"
+ANSWER_KINDS: Final = ("yes", "no", "unsure", "repeat", "help", "stop")
+RATE_KINDS: Final = ("slower", "faster")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One expanded phrase: what a person says (``text``) and what it stands for (``target``)."""
+
+    text: str
+    target: str
+    file: str
+    line: int
+
+
+def _expander(doc: LineDict, file: str) -> Expander:
+    rules = doc.get("rules") or LineDict()
+    if not isinstance(rules, LineDict):
+        raise ContentError(file, "rules", "expected a mapping of rule names to templates")
+    for name, value in rules.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ContentError(file, f"rules.{name} (line {rules.lines[name]})", "expected a template")
+    expander = Expander({str(k): str(v) for k, v in rules.items()})
+    for name in rules:  # every rule must expand, even if unused
+        try:
+            expander.expand(f"<{name}>")
+        except TemplateError as exc:
+            raise ContentError(file, f"rules.{name} (line {rules.lines[name]})", str(exc)) from None
+    return expander
+
+
+def _expand_list(
+    expander: Expander, items: Any, file: str, where: str, target: str, line: int
+) -> tuple[Phrase, ...]:
+    if not isinstance(items, list) or not items:
+        raise ContentError(file, f"{where} (line {line})", "expected a non-empty list of templates")
+    phrases: list[Phrase] = []
+    for index, template in enumerate(items):
+        at = items.lines[index] if hasattr(items, "lines") else line
+        if not isinstance(template, str) or not template.strip():
+            raise ContentError(file, f"{where}[{index}] (line {at})", "expected a non-empty template")
+        try:
+            texts = expander.expand(template)
+        except TemplateError as exc:
+            raise ContentError(file, f"{where}[{index}] (line {at})", f"{template!r}: {exc}") from None
+        phrases.extend(Phrase(text, target, file, at) for text in texts)
+    return tuple(phrases)
+
+
+def _no_clashes(groups: Iterable[tuple[Phrase, ...]], what: str) -> None:
+    """One phrase must stand for one thing: a phrase claimed twice is an authoring error."""
+    owner: dict[str, Phrase] = {}
+    for group in groups:
+        for phrase in group:
+            seen = owner.setdefault(phrase.text, phrase)
+            if seen.target != phrase.target:
+                raise ContentError(
+                    phrase.file,
+                    f"line {phrase.line}",
+                    f"phrase {phrase.text!r} is mapped to two {what}: {seen.target!r} "
+                    f"(line {seen.line}) and {phrase.target!r}",
+                )
+
+
+def _section(doc: LineDict, key: str, file: str, allowed: Sequence[str], required: bool) -> LineDict:
+    table = doc[key]
+    check_keys(table, file, key, allowed if required else (), () if required else allowed)
+    result: LineDict = table
+    return result
+
+
+def _load(name: str, path: Path | None) -> tuple[LineDict, str]:
+    """A shipped file by name (cached), or any file by path (tests, authoring); errors name it."""
+    if path is None:
+        return load_data_file(name), name
+    return load_yaml(path, str(path)), str(path)
+
+
+def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]], ...]:
+    doc, file = _load(ANSWERS_FILE, path)
+    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere"], ["rules", "misheard", "spoken"])
+    expander = _expander(doc, file)
+    groups: list[dict[str, tuple[Phrase, ...]]] = []
+    for key, kinds in (("answers", ANSWER_KINDS), ("rates", RATE_KINDS)):
+        table = _section(doc, key, file, kinds, required=True)
+        groups.append(
+            {k: _expand_list(expander, table[k], file, f"{key}.{k}", k, table.lines[k]) for k in kinds}
+        )
+    _no_clashes([*groups[0].values(), *groups[1].values()], "answers")
+    misheard: dict[str, tuple[Phrase, ...]] = {}
+    if "misheard" in doc:
+        table = _section(doc, "misheard", file, ANSWER_KINDS, required=False)
+        misheard = {
+            k: _expand_list(expander, table[k], file, f"misheard.{k}", k, table.lines[k]) for k in table
+        }
+        _no_clashes([*groups[0].values(), *misheard.values()], "answers")
+    anywhere = _expand_list(expander, doc["unsure_anywhere"], file, "unsure_anywhere", "unsure", doc.line)
+    spoken: dict[str, tuple[Phrase, ...]] = {}
+    spoken_doc: dict[str, Any] = (
+        _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True) if "spoken" in doc else {}
+    )
+    for kind in spoken_doc:
+        known = {p.text for p in {**groups[0], **groups[1]}[kind]}
+        spoken[kind] = _expand_list(expander, spoken_doc[kind], file, f"spoken.{kind}", kind, doc["spoken"].lines[kind])
+        for phrase in spoken[kind]:
+            if phrase.text not in known:
+                raise ContentError(file, f"line {phrase.line}",
+                                   f"spoken phrase {phrase.text!r} is not one of the {kind!r} answer phrases")
+    return groups[0], groups[1], misheard, {"unsure": anywhere}, spoken
+
+
+def load_symptoms(
+    finding_ids: Iterable[str], path: Path | None = None
+) -> tuple[dict[str, tuple[Phrase, ...]], dict[str, tuple[Phrase, ...]], dict[str, tuple[Phrase, ...]]]:
+    """Per finding: its templates, its ``absent_only`` phrases and its ``normal`` phrases."""
+    doc, file = _load(SYMPTOMS_FILE, path)
+    check_keys(doc, file, "", ["findings"], ["rules"])
+    expander = _expander(doc, file)
+    table = doc["findings"]
+    if not isinstance(table, LineDict):
+        raise ContentError(file, "findings", "expected a mapping of finding ids")
+    known = set(finding_ids)
+    findings: dict[str, tuple[Phrase, ...]] = {}
+    absent_only: dict[str, tuple[Phrase, ...]] = {}
+    normal: dict[str, tuple[Phrase, ...]] = {}
+    for fid, entry in table.items():
+        prefix = f"findings.{fid}"
+        if fid not in known:
+            raise ContentError(file, f"{prefix} (line {table.lines[fid]})", f"unknown finding id {fid!r}")
+        check_keys(entry, file, prefix, ["templates"], ["absent_only", "normal"])
+        findings[fid] = _expand_list(expander, entry["templates"], file, f"{prefix}.templates", fid, entry.line)
+        for key, table_for in (("absent_only", absent_only), ("normal", normal)):
+            if key in entry:
+                table_for[fid] = _expand_list(expander, entry[key], file, f"{prefix}.{key}", fid, entry.line)
+    missing = sorted(known - set(findings))
+    if missing:
+        raise ContentError(file, "findings", f"no templates for finding ids: {', '.join(missing)}")
+    _no_clashes([*findings.values(), *absent_only.values()], "findings")
+    # One "normal" phrase may rule out several findings ("wiping feels normal": neither saddle
+    # finding), but it must not also be a phrase that reports a finding.
+    for group in normal.values():
+        _no_clashes([*findings.values(), *absent_only.values(), group], "findings")
+    return findings, absent_only, normal
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    doc, file = _load(NEGATION_FILE, path)
+    keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
+    check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules"])
+    for key in ("contractions", "numbers", "lemmas"):
+        if not isinstance(doc[key], dict):
+            raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a mapping")
+    for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations"):
+        items = doc[key]
+        if not isinstance(items, LineList) or not items:
+            raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a non-empty list")
+        for index, item in enumerate(items):
+            if key == "rewrites":
+                check_keys(item, file, f"rewrites[{index}]", ["from", "to"])
+            elif not isinstance(item, str) or not item.strip():
+                raise ContentError(file, f"{key}[{index}] (line {items.lines[index]})", "expected a word")
+    expander = _expander(doc, file)
+    try:
+        return Lexicon(doc, expander)
+    except TemplateError as exc:
+        raise ContentError(file, "templates", str(exc)) from None

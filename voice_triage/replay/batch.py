@@ -1,0 +1,202 @@
+"""``voice-triage replay``: one manifest, or every manifest in a folder with ``--jobs N`` processes.
+
+A batch shows a progress bar when stderr is a terminal and plain lines otherwise (logs, CI), then
+a summary on stdout: pass or fail per manifest, answer accuracy, WER and latency percentiles.
+Processes rather than threads: recognition is CPU-bound and each backend keeps one recognizer per
+thread anyway; each worker loads its recognizer once and reuses it for every manifest it runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from ..errors import TriageError, UsageError
+from .metrics import corpus_wer, latency_summary, mean
+
+#: Exit statuses of ``replay`` (a contract): outcome as expected, not as expected, bad manifest.
+EXIT_PASS: Final = 0
+EXIT_FAIL: Final = 1
+EXIT_BAD: Final = 2
+#: Width of the terminal progress bar in characters.
+BAR_WIDTH: Final = 30
+#: Upper bound for --jobs: more processes than this only contend for the same cores and memory.
+MAX_JOBS: Final = 32
+
+
+def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
+    """Libraries that print (pyttsx3: "Audio saved to ...") must not corrupt the JSON on stdout."""
+    return contextlib.redirect_stdout(sys.stderr)
+
+
+def _replay_one(path: str, asr: str, model: str | None, report: str | None) -> dict[str, Any]:
+    """Run one manifest (in a worker process); returns its report object or an error record."""
+    from .html import make_private_dir, session_json, write_session_report
+    from .run import replay_file
+
+    try:
+        with _quiet_stdout():
+            if report is None:
+                return session_json(replay_file(Path(path), asr, model))
+            folder = make_private_dir(Path(report))
+            result = replay_file(Path(path), asr, model, make_private_dir(folder / "audio"))
+            return write_session_report(result, folder)
+    except TriageError as exc:
+        return {"error": str(exc), "status": exc.exit_status, "result": "ERROR"}
+
+
+def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, model: str | None) -> int:
+    """``replay MANIFEST``: exit 0 when the outcome matches, 1 when not; a bad manifest raises."""
+    from .html import make_private_dir, session_json, text_summary, write_session_report
+    from .run import replay_file
+
+    with _quiet_stdout():
+        if report_dir is None:
+            data = session_json(replay_file(path, asr, model))
+        else:
+            folder = make_private_dir(report_dir)
+            result = replay_file(path, asr, model, make_private_dir(folder / "audio"))
+            data = write_session_report(result, folder)
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    else:
+        print(text_summary(data))
+        if report_dir is not None:
+            print(f"report: {report_dir / 'report.html'}")
+    return EXIT_PASS if data["passed"] else EXIT_FAIL
+
+
+class Progress:
+    """A bar redrawn in place on a terminal; one plain line per finished manifest elsewhere."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.stream, self.done, self.failed = total, stream, 0, 0
+        self.tty = stream.isatty()
+
+    def update(self, name: str, result: str) -> None:
+        self.done += 1
+        self.failed += result != "PASS"
+        if self.tty:
+            filled = BAR_WIDTH * self.done // self.total
+            bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total}, {self.failed} not passed: {name[:30]:<30}")
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"replay [{self.done}/{self.total}] {result} {name}\n")
+        self.stream.flush()
+
+
+def _name(path: Path, folder: Path) -> str:
+    return str(path.relative_to(folder).with_suffix("")).replace("/", "__")
+
+
+def _session_row(name: str, path: Path, data: dict[str, Any], report: str | None) -> dict[str, Any]:
+    if data.get("result") == "ERROR":
+        return {"name": name, "manifest": str(path), "result": "ERROR", "error": data["error"]}
+    metrics = data["metrics"]
+    return {
+        "name": name, "manifest": str(path), "result": data["result"],
+        "expected": data["expected"]["level"], "level": data["outcome"]["level"],
+        "mismatches": data["mismatches"], "turns": metrics["turns"],
+        "answer_accuracy": metrics["answer_accuracy"], "wer": metrics["wer"],
+        "audio_s": metrics["audio_s"], "wall_s": metrics["wall_s"], "speedup": metrics["speedup"],
+        "report": f"{name}/report.html" if report else None,
+    }
+
+
+def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: float, jobs: int) -> dict[str, Any]:
+    turns = [turn for data in datas if data.get("result") != "ERROR" for turn in data["turns"]]
+    judged = [1.0 if turn["correct"] else 0.0 for turn in turns if turn["correct"] is not None]
+    pairs = [(turn["reference"], turn["transcript"] if turn["status"] == "ok" else "")
+             for turn in turns if turn["reference"] is not None]
+    counts = {word: sum(row["result"] == word for row in rows) for word in ("PASS", "FAIL", "ERROR")}
+    audio_s = sum(row.get("audio_s") or 0.0 for row in rows)
+    result = "ERROR" if counts["ERROR"] else ("FAIL" if counts["FAIL"] else "PASS")
+    return {
+        "result": result,
+        "sessions": rows,
+        "totals": {
+            "manifests": len(rows), "passed": counts["PASS"], "failed": counts["FAIL"], "errors": counts["ERROR"],
+            "turns": len(turns), "answer_accuracy": mean(judged), "wer": corpus_wer(pairs),
+            "latency_s": latency_summary([turn["timings"]["latency_s"] for turn in turns]),
+            "audio_s": round(audio_s, 2), "wall_s": round(wall_s, 3), "jobs": jobs,
+            "speedup": round(audio_s / wall_s, 2) if wall_s > 0 else None,
+        },
+    }
+
+
+def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int, asr: str,
+                 model: str | None) -> int:
+    """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0."""
+    from .html import make_private_dir, write_batch_report
+    from .manifest import find_manifests
+
+    if not 1 <= jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {jobs} must be between 1 and {MAX_JOBS}")
+    paths = find_manifests(folder)
+    names = [_name(path, folder) for path in paths]
+    if report_dir is not None:
+        make_private_dir(report_dir)
+    reports = [str(report_dir / name) if report_dir else None for name in names]
+    progress = Progress(len(paths), sys.stderr)
+    datas: list[dict[str, Any]] = [{} for _ in paths]
+    started = time.perf_counter()
+    if jobs == 1:
+        for index, path in enumerate(paths):
+            datas[index] = _replay_one(str(path), asr, model, reports[index])
+            progress.update(names[index], datas[index]["result"])
+    else:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+            futures = {pool.submit(_replay_one, str(path), asr, model, reports[i]): i for i, path in enumerate(paths)}
+            for future in concurrent.futures.as_completed(futures):
+                index = futures[future]
+                try:
+                    datas[index] = future.result()
+                except Exception as exc:  # a worker died (killed, out of memory): report, keep going
+                    datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
+                progress.update(names[index], datas[index]["result"])
+    wall_s = time.perf_counter() - started
+    rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]
+    summary = summarize(rows, datas, wall_s, jobs)
+    if report_dir is not None:
+        write_batch_report(summary, report_dir)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+    else:
+        _print_summary(summary, report_dir)
+    if summary["result"] == "ERROR":
+        # A bad manifest is 2; a recognizer that cannot run at all (3) is reported as such.
+        return max(int(data.get("status", EXIT_BAD)) for data in datas if data.get("result") == "ERROR")
+    return EXIT_PASS if summary["result"] == "PASS" else EXIT_FAIL
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f} s"
+
+
+def _print_summary(summary: dict[str, Any], report_dir: Path | None) -> None:
+    for row in summary["sessions"]:
+        if row["result"] == "ERROR":
+            print(f"ERROR {row['name']}: {row['error']}")
+            continue
+        print(f"{row['result']} {row['name']}: expected {row['expected']}, got {row['level'] or 'no decision'}; "
+              f"accuracy {_pct(row['answer_accuracy'])}, WER {_pct(row['wer'])}")
+        for problem in row["mismatches"]:
+            print(f"  mismatch: {problem}")
+    totals, latency = summary["totals"], summary["totals"]["latency_s"]
+    print(f"{summary['result']}: {totals['passed']} passed, {totals['failed']} failed, {totals['errors']} errors "
+          f"of {totals['manifests']}; answer accuracy {_pct(totals['answer_accuracy'])}, WER {_pct(totals['wer'])}; "
+          f"latency p50 {_s(latency['p50'])}, p90 {_s(latency['p90'])}, p95 {_s(latency['p95'])}; "
+          f"{totals['wall_s']:.1f} s with {totals['jobs']} job(s)")
+    if report_dir is not None:
+        print(f"report: {report_dir / 'index.html'}")

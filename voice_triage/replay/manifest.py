@@ -1,0 +1,200 @@
+"""Replay manifests: which recording answers which question, and what outcome to expect.
+
+A manifest is YAML or JSON (see ``docs/replay.md``). It is loaded strictly, like the content under
+``grammars/``: an unknown key, a missing recording, an unknown question or finding id is a
+``ManifestError`` naming the manifest file and the key, so a typo cannot make a test pass by
+accident. Paths are relative to the manifest, so a suite can be moved or zipped as a folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from ..clinical.catalogue import Level, Locale, load_rulebook
+from ..content import check_keys, load_yaml, where
+from ..errors import ContentError, ManifestError
+
+#: File name endings read as manifests when a folder is replayed.
+MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
+#: Keys of a manifest and of its parts; anything else is an error naming the key (a typo such as
+#: ``expected:`` must not silently drop the check it was meant to add).
+TOP_KEYS: Final = ("answers", "expect")
+OPTIONAL_TOP_KEYS: Final = ("default", "locale", "description")
+RECORDING_KEYS: Final = ("audio",)
+OPTIONAL_RECORDING_KEYS: Final = ("text",)
+EXPECT_KEYS: Final = ("level",)
+OPTIONAL_EXPECT_KEYS: Final = ("present", "absent", "unsure")
+
+
+@dataclass(frozen=True)
+class Recording:
+    """One recorded answer, with what was really said when the tester knows it (for WER)."""
+
+    audio: Path
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Expected:
+    level: Level
+    present: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    unsure: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Manifest:
+    path: Path
+    locale: Locale
+    description: str
+    #: Question id → the recordings played each time that question is asked, in order. When the
+    #: question is asked more often than there are recordings (a reprompt), the last one repeats.
+    answers: dict[str, tuple[Recording, ...]]
+    default: tuple[Recording, ...]
+    expect: Expected
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    def recording_for(self, question: str, attempt: int) -> Recording:
+        """The recording played for the ``attempt``-th asking (0-based) of ``question``."""
+        recordings = self.answers.get(question) or self.default
+        if not recordings:
+            raise ManifestError(
+                f"{self.path}: answers: no recording for question {question!r} and no 'default' recording"
+            )
+        return recordings[min(attempt, len(recordings) - 1)]
+
+
+def _fail(file: str, at: str, problem: str) -> ManifestError:
+    return ManifestError(f"{file}: {at}: {problem}")
+
+
+def _read(path: Path) -> Mapping[str, Any]:
+    file = str(path)
+    if not path.is_file():
+        raise ManifestError(f"{file}: manifest file not found")
+    try:
+        if path.suffix.lower() == ".json":
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except json.JSONDecodeError as exc:
+                raise _fail(file, f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
+            if not isinstance(doc, dict):
+                raise _fail(file, "top level", "the manifest must be an object")
+            return doc
+        return load_yaml(path, file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{file}: cannot read: {exc}") from None
+    except ContentError as exc:
+        raise ManifestError(str(exc)) from None
+
+
+def _recordings(value: Any, file: str, at: str, base: Path) -> tuple[Recording, ...]:
+    """A path, a ``{audio, text}`` mapping, or a non-empty list of either."""
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise _fail(file, at, "expected a recording or a non-empty list of recordings")
+    out: list[Recording] = []
+    for index, item in enumerate(items):
+        label = f"{at}[{index}]" if isinstance(value, list) else at
+        text: str | None = None
+        if isinstance(item, Mapping):
+            try:
+                check_keys(item, file, label, RECORDING_KEYS, OPTIONAL_RECORDING_KEYS)
+            except ContentError as exc:
+                raise ManifestError(str(exc)) from None
+            audio, text = item["audio"], item.get("text")
+            if text is not None and (not isinstance(text, str) or not text.strip()):
+                raise _fail(file, f"{label}.text", "expected non-empty reference text")
+        else:
+            audio = item
+        if not isinstance(audio, str) or not audio.strip():
+            raise _fail(file, label, "expected the path of a WAV file (relative to the manifest)")
+        resolved = (base / audio.strip()).resolve()
+        if not resolved.is_file():
+            raise _fail(file, label, f"recording not found: {audio.strip()} (looked for {resolved})")
+        out.append(Recording(resolved, text.strip() if isinstance(text, str) else None))
+    return tuple(out)
+
+
+def _ids(doc: Mapping[str, Any], key: str, file: str, known: Iterable[str]) -> tuple[str, ...]:
+    value = doc.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _fail(file, where(doc, key, "expect"), "expected a list of finding ids")
+    known_set = set(known)
+    for item in value:
+        if item not in known_set:
+            raise _fail(file, where(doc, key, "expect"), f"unknown finding id {item!r} (see 'voice-triage findings')")
+    return tuple(value)
+
+
+def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
+    """Load and check one manifest; ``question_ids`` are the ids the questionnaire can ask."""
+    file = str(path)
+    doc = _read(path)
+    try:
+        check_keys(doc, file, "", TOP_KEYS, OPTIONAL_TOP_KEYS)
+        check_keys(doc["expect"], file, "expect", EXPECT_KEYS, OPTIONAL_EXPECT_KEYS)
+    except ContentError as exc:
+        raise ManifestError(str(exc)) from None
+    base = path.resolve().parent
+    known_questions = set(question_ids)
+
+    answers_doc = doc["answers"]
+    if not isinstance(answers_doc, Mapping):
+        raise _fail(file, where(doc, "answers"), "expected a mapping of question id → recording")
+    answers: dict[str, tuple[Recording, ...]] = {}
+    for question, value in answers_doc.items():
+        if question not in known_questions:
+            raise _fail(
+                file, where(answers_doc, question, "answers"),
+                f"unknown question id {question!r} (known: {', '.join(sorted(known_questions))})",
+            )
+        answers[question] = _recordings(value, file, where(answers_doc, question, "answers"), base)
+    default = _recordings(doc["default"], file, where(doc, "default"), base) if "default" in doc else ()
+
+    locale_raw = doc.get("locale", Locale.UK.value)
+    try:
+        locale = Locale(locale_raw)
+    except ValueError:
+        raise _fail(file, where(doc, "locale"), f"{locale_raw!r} is not a locale (use 'uk' or 'us')") from None
+    description = doc.get("description", "")
+    if not isinstance(description, str):
+        raise _fail(file, where(doc, "description"), "expected text")
+
+    expect_doc = doc["expect"]
+    try:
+        level = Level(expect_doc["level"])
+    except ValueError:
+        allowed = ", ".join(level.value for level in Level)
+        raise _fail(file, where(expect_doc, "level", "expect"),
+                    f"{expect_doc['level']!r} is not one of: {allowed}") from None
+    finding_ids = load_rulebook().findings.keys()
+    expect = Expected(
+        level=level,
+        present=_ids(expect_doc, "present", file, finding_ids),
+        absent=_ids(expect_doc, "absent", file, finding_ids),
+        unsure=_ids(expect_doc, "unsure", file, finding_ids),
+    )
+    return Manifest(path, locale, description.strip(), answers, default, expect)
+
+
+def find_manifests(folder: Path) -> list[Path]:
+    """Every manifest under ``folder`` (recursively), in a stable order."""
+    if not folder.is_dir():
+        raise ManifestError(f"{folder}: not a folder")
+    found = sorted(
+        path for path in folder.rglob("*")
+        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES and not path.name.startswith(".")
+    )
+    if not found:
+        raise ManifestError(f"{folder}: no manifests (*.yaml, *.yml, *.json) in this folder")
+    return found

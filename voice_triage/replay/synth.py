@@ -1,0 +1,234 @@
+"""``voice-triage synth PERSONAS [--out DIR]``: a replay suite from a persona file, no microphone.
+
+A persona says what someone has, is unsure of, and says to the open question. For every persona
+and every variant (espeak-ng voice × speaking rate × noise level) this writes the recorded answers
+(espeak-ng, then sox: padding, 16 kHz, pink noise mixed at a set signal-to-noise ratio) and one
+manifest whose expected outcome comes from the rules core. The wording of yes/no answers varies
+between variants, so a suite tests phrasing as well as voices. Format: ``docs/replay.md``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import yaml
+
+from ..clinical.catalogue import Locale, Tier, load_rulebook
+from ..clinical.rules import decide
+from ..content import check_keys, load_yaml, where
+from ..errors import ContentError, ManifestError, UsageError
+
+#: The variants made when the persona file does not list its own. Three accents, a slow and a
+#: brisk rate, clean and noisy: 12 sessions per persona is a suite a 2-core machine replays in a
+#: minute, while still catching a recognizer tuned to one voice or to silence around the words.
+DEFAULT_VOICES: Final = ("en-gb", "en-us+f3", "en-gb-scotland+m3")
+DEFAULT_RATES: Final = (130, 175)
+DEFAULT_SNR_DB: Final = (None, 15)
+#: Silence before and after each answer (s): real recordings start and stop around the words.
+PAD_S: Final = (0.3, 0.5)
+#: Yes/no wording, rotated by variant: people say more than "yes" and "no".
+YES: Final = ("yes", "yes I have", "yeah", "yes I do")
+NO: Final = ("no", "no I haven't", "no not at all", "no I don't")
+UNSURE: Final = ("I'm not sure", "I don't know", "not sure")
+CONFIRM_YES: Final = ("yes", "yes that's right", "that's right")
+PERSONA_KEYS: Final = ("id", "says")
+OPTIONAL_PERSONA_KEYS: Final = ("has", "unsure", "locale", "description")
+VARIANT_KEYS: Final = ("voices", "rates", "noise_snr_db")
+_ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Persona:
+    id: str
+    says: str
+    has: tuple[str, ...]
+    unsure: tuple[str, ...]
+    locale: Locale
+    description: str
+
+
+@dataclass(frozen=True)
+class Variant:
+    voice: str
+    rate: int
+    snr_db: float | None
+    index: int
+
+    @property
+    def name(self) -> str:
+        noise = "clean" if self.snr_db is None else f"snr{self.snr_db:g}"
+        return f"{re.sub(r'[^a-z0-9]+', '-', self.voice.lower())}_{self.rate}wpm_{noise}"
+
+
+def _fail(file: str, at: str, problem: str) -> ManifestError:
+    return ManifestError(f"{file}: {at}: {problem}")
+
+
+def _id_list(entry: Mapping[str, Any], key: str, file: str, prefix: str, known: Mapping[str, Any]) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _fail(file, where(entry, key, prefix), "expected a list of finding ids")
+    for item in value:
+        if item not in known:
+            raise _fail(file, where(entry, key, prefix), f"unknown finding id {item!r} (see 'voice-triage findings')")
+    return tuple(value)
+
+
+def load_personas(path: Path) -> tuple[list[Persona], list[Variant]]:
+    """Read a persona file strictly: unknown keys or ids are errors naming the file and key."""
+    file = str(path)
+    if not path.is_file():
+        raise ManifestError(f"{file}: persona file not found")
+    try:
+        doc = load_yaml(path, file)
+        check_keys(doc, file, "", ["personas"], ["variants"])
+        items = doc["personas"]
+        if not isinstance(items, list) or not items:
+            raise _fail(file, where(doc, "personas"), "expected a non-empty list of personas")
+        findings = load_rulebook().findings
+        personas: list[Persona] = []
+        for index, entry in enumerate(items):
+            prefix = f"personas[{index}]"
+            check_keys(entry, file, prefix, PERSONA_KEYS, OPTIONAL_PERSONA_KEYS)
+            pid, says = entry["id"], entry["says"]
+            if not isinstance(pid, str) or not _ID.match(pid) or pid in {p.id for p in personas}:
+                raise _fail(file, where(entry, "id", prefix), f"{pid!r}: expected a new lower-case id")
+            if not isinstance(says, str) or not says.strip():
+                raise _fail(file, where(entry, "says", prefix), "expected what the persona says to the open question")
+            locale = entry.get("locale", "uk")
+            if locale not in {loc.value for loc in Locale}:
+                raise _fail(file, where(entry, "locale", prefix), f"{locale!r} is not a locale (use 'uk' or 'us')")
+            personas.append(Persona(pid, says.strip(), _id_list(entry, "has", file, prefix, findings),
+                                    _id_list(entry, "unsure", file, prefix, findings), Locale(locale),
+                                    str(entry.get("description", ""))))
+        return personas, _variants(doc.get("variants"), file)
+    except ContentError as exc:
+        raise ManifestError(str(exc)) from None
+
+
+def _variants(doc: Any, file: str) -> list[Variant]:
+    voices, rates, snrs = list(DEFAULT_VOICES), list(DEFAULT_RATES), list(DEFAULT_SNR_DB)
+    if doc is not None:
+        check_keys(doc, file, "variants", (), VARIANT_KEYS)
+        voices = doc.get("voices", voices)
+        rates = doc.get("rates", rates)
+        snrs = doc.get("noise_snr_db", snrs)
+        for key, values, ok in (("voices", voices, lambda v: isinstance(v, str) and v.strip()),
+                                ("rates", rates, lambda v: isinstance(v, int) and 80 <= v <= 450),
+                                ("noise_snr_db", snrs, lambda v: v is None or isinstance(v, int | float))):
+            if not isinstance(values, list) or not values or not all(ok(v) for v in values):
+                raise _fail(file, where(doc, key, "variants"), f"expected a non-empty list of {key}")
+    combos = [(v, r, s) for v in voices for r in rates for s in snrs]
+    return [Variant(v, r, s, i) for i, (v, r, s) in enumerate(combos)]
+
+
+def answer_text(persona: Persona, question: str, asks_about: tuple[str, ...], variant: Variant) -> str | None:
+    """What the persona says to a question; ``None`` for a plain "no" (the manifest default)."""
+    if question == "open":
+        return persona.says
+    if question.startswith("confirm_"):
+        finding = question.removeprefix("confirm_")
+        return CONFIRM_YES[variant.index % len(CONFIRM_YES)] if finding in persona.has else None
+    if any(fid in persona.has for fid in asks_about):
+        return YES[variant.index % len(YES)]
+    if any(fid in persona.unsure for fid in asks_about):
+        return UNSURE[variant.index % len(UNSURE)]
+    return None
+
+
+def _need_tools() -> None:
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:
+        raise UsageError(f"synth needs {' and '.join(missing)}: install with 'make system'")
+
+
+def _rms(path: Path) -> float:
+    out = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    match = re.search(r"RMS\s+amplitude:\s+([0-9.eE+-]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def render_answer(text: str, variant: Variant, out: Path) -> None:
+    """espeak-ng → padded 16 kHz mono WAV, with pink noise at the variant's SNR (sox, repeatable)."""
+    pitch = 35 + (variant.index * 17) % 40  # vary the pitch across variants too
+    with tempfile.TemporaryDirectory(prefix="voice-triage-synth-") as tmp:
+        raw, clean, noise = Path(tmp) / "raw.wav", Path(tmp) / "clean.wav", Path(tmp) / "noise.wav"
+        subprocess.run(["espeak-ng", "-v", variant.voice, "-s", str(variant.rate), "-p", str(pitch),
+                        "-w", str(raw), text], check=True, capture_output=True)
+        speech_rms = _rms(raw)
+        target = clean if variant.snr_db is not None else out
+        subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target),
+                        "pad", str(PAD_S[0]), str(PAD_S[1])], check=True, capture_output=True)
+        if variant.snr_db is None:
+            return
+        length = subprocess.run(["soxi", "-D", str(clean)], capture_output=True, text=True, check=True).stdout
+        subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth",
+                        length.strip(), "pinknoise", "vol", "0.5"], check=True, capture_output=True)
+        gain = speech_rms / (max(_rms(noise), 1e-6) * 10 ** (variant.snr_db / 20))
+        subprocess.run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.6f}", str(noise), str(out),
+                        "norm", "-1"], check=True, capture_output=True)
+
+
+def synth_suite(personas_file: Path, out: Path) -> list[Path]:
+    """Write recordings and manifests under ``out``; returns the manifest paths."""
+    from ..dialogue.questions import load_questions
+
+    _need_tools()
+    personas, variants = load_personas(personas_file)
+    book, questions = load_rulebook(), load_questions()
+    asks: dict[str, tuple[str, ...]] = {q.id: tuple(q.asks_about) for q in questions.questions}
+    for finding in book.findings:
+        asks[f"ask_{finding}"] = (finding,)
+        asks[f"confirm_{finding}"] = (finding,)
+    known = set(questions.question_ids())
+    jobs: dict[Path, tuple[str, Variant]] = {}
+    manifests: list[tuple[Path, dict[str, Any]]] = []
+    for persona in personas:
+        expected = decide(book, persona.has, persona.unsure, persona.locale)
+        for variant in variants:
+            audio_dir = out / "audio" / variant.name
+            manifest_path = out / persona.id / f"{variant.name}.yaml"
+
+            def recording(text: str, audio_dir: Path = audio_dir, variant: Variant = variant,
+                          manifest_path: Path = manifest_path) -> dict[str, str]:
+                slug = hashlib.sha1(text.lower().encode()).hexdigest()[:10]
+                wav = audio_dir / f"{re.sub(r'[^a-z0-9]+', '-', text.lower())[:40].strip('-')}-{slug}.wav"
+                jobs[wav] = (text, variant)
+                return {"audio": os.path.relpath(wav, manifest_path.parent), "text": text}
+
+            answers = {}
+            for question, about in asks.items():
+                said = answer_text(persona, question, about, variant)
+                if said is not None and question in known:
+                    answers[question] = recording(said)
+            manifests.append((manifest_path, {
+                "description": persona.description or f"persona {persona.id}, {variant.name}",
+                "locale": persona.locale.value,
+                "answers": answers,
+                "default": recording(NO[variant.index % len(NO)]),
+                "expect": {"level": expected.level.value,
+                           "present": [f for f in persona.has if book.findings[f].tier is not Tier.CONTEXT],
+                           "unsure": [f for f in persona.unsure if f not in persona.has]},
+            }))
+    for folder in {wav.parent for wav in jobs} | {path.parent for path, _ in manifests}:
+        folder.mkdir(parents=True, exist_ok=True)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for future in [pool.submit(render_answer, text, variant, wav) for wav, (text, variant) in jobs.items()]:
+            try:
+                future.result()
+            except subprocess.CalledProcessError as exc:
+                detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+                raise UsageError(f"synth: {exc.cmd[0]} failed: {detail[-1] if detail else exc}") from None
+    for path, doc in manifests:
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return [path for path, _ in manifests]

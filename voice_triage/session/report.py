@@ -1,0 +1,118 @@
+"""The session record behind ``--report FILE.json``: every turn, the findings, the decision and why.
+
+It is health data, so nothing is written unless a person asks for it, and the file is readable by
+its owner only from the moment it exists: it is written to a temporary file created with mode 0600
+in the same folder and then renamed into place, so no reader ever sees a partial or open file.
+The path is checked before the session starts, so a bad path fails before anyone answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from ..dialogue.conversation import Ask, Conversation
+from ..errors import ReportError, UsageError
+
+#: The report's format name; bump the number when a key changes meaning.
+FORMAT: Final = "voice-triage-session/1"
+#: Owner read/write only.
+FILE_MODE: Final = 0o600
+
+
+def check_report_path(path: Path) -> Path:
+    """Fail before the session if the report could not be written there."""
+    if path.is_dir():
+        raise UsageError(f"--report {path}: is a folder; give a file name such as session.json")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"--report {path}: is not a regular file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"--report {path}: the folder {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"--report {path}: cannot write in {parent}")
+    return path
+
+
+class Recorder:
+    """Collects turns as a front end drives a ``Conversation``; times are measured by the caller."""
+
+    def __init__(self, front_end: str, locale: str) -> None:
+        self.front_end = front_end
+        self.locale = locale
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
+        self.turns: list[dict[str, Any]] = []
+        self._prompted_at = time.monotonic()
+        self.ended = "decision"
+
+    def prompted(self) -> None:
+        """The question is now in front of the person: their answer time starts here."""
+        self._prompted_at = time.monotonic()
+
+    def turn(self, ask: Ask | None, answer: str | None, received: str, conversation: Conversation,
+             process_s: float, extra: dict[str, Any] | None = None) -> None:
+        """One input: ``received`` is answer | no_input | no_match | end_of_input."""
+        heard = conversation.last_understanding
+        if conversation.last_outcome == "end of input":
+            self.ended = "end_of_input"
+        elif conversation.last_outcome == "stop":
+            self.ended = "stopped"
+        self.turns.append({
+            "n": len(self.turns) + 1,
+            "question": ask.question if ask else None,
+            "kind": ask.kind.value if ask else None,
+            "prompt": ask.text if ask else None,
+            "answer": answer,
+            "received": received,
+            "interpretation": heard.as_json() if heard is not None else None,
+            "outcome": conversation.last_outcome,
+            "answer_wait_s": round(time.monotonic() - self._prompted_at - process_s, 3),
+            "process_s": round(process_s, 6),
+            **(extra or {}),
+        })
+
+    def record(self, conversation: Conversation) -> dict[str, Any]:
+        decision = conversation.decision
+        return {
+            "format": FORMAT,
+            "front_end": self.front_end,
+            "locale": self.locale,
+            "started": self.started,
+            "ended": self.ended if decision is not None else "incomplete",
+            "questions_asked": len(conversation.asked),
+            "turns": self.turns,
+            "findings": {key: list(ids) for key, ids in conversation.findings().items()},
+            "decision": None if decision is None else {
+                "level": decision.level.value,
+                "reasons": [{**reason.as_json(), "level": reason.level.value, "summary": reason.summary}
+                            for reason in decision.reasons],
+                "advice": decision.advice,
+                "why": decision.why,
+                "safety_net": decision.safety_net,
+            },
+        }
+
+
+def write_report(path: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` as JSON, owner-only from creation, replacing ``path`` atomically."""
+    parent = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)  # created 0600
+    except OSError as exc:
+        raise ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None

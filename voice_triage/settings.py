@@ -1,0 +1,71 @@
+"""Every setting in one place: defaults, limits and the environment variables that change them.
+
+Modules import their defaults from here, so a value is written once (the CLI's help, the voice
+session's options and the microphone read the same number). Each constant says its unit and the
+trade-off behind it. Nothing here imports the rest of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+# --- environment ---------------------------------------------------------------------------------
+
+#: Default locale for every command: "uk" or "us".
+LOCALE_ENV: Final = "VOICE_TRIAGE_LOCALE"
+#: Folder holding Vosk models (default: ``models/`` of a source checkout, else ``./models``).
+MODELS_ENV: Final = "VOICE_TRIAGE_MODELS"
+#: Moonshine's second listening: "on" (default) or "off" (saves ~300 MB once it would listen).
+MOONSHINE_ENV: Final = "VOICE_TRIAGE_MOONSHINE"
+
+# --- audio ---------------------------------------------------------------------------------------
+
+#: Samples per second every recognizer, the voice gate and the microphone path work at (Hz).
+SAMPLE_RATE: Final = 16000
+
+#: Silence that ends an answer (ms). Generous: people who speak slowly or pause mid-sentence ("I
+#: have... numbness") must not be cut off; the cost is this much extra wait per turn.
+DEFAULT_SILENCE_MS: Final = 1200
+#: How long to wait for an answer to start before "no input" (s). 8 s is the usual VoiceXML
+#: default; older or pained users may need more.
+DEFAULT_NO_INPUT_S: Final = 8.0
+
+#: Speech rate (words per minute). pyttsx3's default is 200; listeners, older ones included, find
+#: about 150–175 most comfortable. Slower is clearer but every prompt takes longer.
+DEFAULT_SPEECH_RATE: Final = 160
+MIN_SPEECH_RATE: Final = 80
+MAX_SPEECH_RATE: Final = 400
+
+# --- text ----------------------------------------------------------------------------------------
+
+#: Longest text read as one utterance (characters). A spoken turn rarely exceeds 300 characters;
+#: 2000 leaves room for a typed description while a pasted novel cannot stall the conversation.
+MAX_TEXT_CHARS: Final = 2000
+
+
+@dataclass(frozen=True)
+class VoiceOptions:
+    """How a voice session listens and speaks (``voice-triage session`` options)."""
+
+    asr: str = "auto"
+    """recognizer kind: auto, vosk or pocketsphinx (``asr.Kind``)"""
+    model: Path | None = None
+    """a Vosk model folder; None: the models folder"""
+    input_device: int | str | None = None
+    """sounddevice input: index or name; None: the default device"""
+    output_device: int | str | None = None
+    """sounddevice output: index or name; None: the default device"""
+    silence_ms: int = DEFAULT_SILENCE_MS
+    """ms of silence that end an answer"""
+    no_input_s: float = DEFAULT_NO_INPUT_S
+    """s to wait for an answer to start"""
+    rate: int = DEFAULT_SPEECH_RATE
+    """speech rate, words per minute"""
+    volume: float = 1.0
+    """speech volume, 0.0 to 1.0"""
+    voice: str | None = None
+    """espeak-ng voice name; None: the locale's voice"""
+    locale: str = "uk"
+    """uk or us"""
