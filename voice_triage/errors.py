@@ -75,3 +75,25 @@ class ManifestError(TriageError):
 
 class ReportError(TriageError):
     """A ``--report`` file could not be written (the session itself has already ended safely)."""
+
+
+class FileWriteError(ReportError):
+    """A report, prompt WAV or other output file could not be written safely: names the file.
+
+    Nothing partial is left behind: the temporary file is removed before this is raised."""
+
+    def __init__(self, path: object, what: str, problem: str) -> None:
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{what} {self.path}: {problem}" if what else f"{self.path}: {problem}")
+
+
+class OutputError(TriageError):
+    """Standard output is closed or full: the result could not be shown. ``pipe_closed``: the
+    reader went away (``| head``), which is not an error of ours."""
+
+    exit_status = EXIT_UNAVAILABLE
+
+    def __init__(self, message: str, pipe_closed: bool = False) -> None:
+        self.pipe_closed = pipe_closed
+        super().__init__(message)

@@ -17,12 +17,13 @@ import atexit
 import contextlib
 import gc
 import io
+import os
 import tempfile
 import threading
 import time
 import wave
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -33,6 +34,7 @@ from ..errors import DeviceError, SpeechError, UsageError
 from ..settings import DEFAULT_SPEECH_RATE as DEFAULT_RATE
 from ..settings import MAX_SPEECH_RATE as MAX_RATE
 from ..settings import MIN_SPEECH_RATE as MIN_RATE
+from . import wav
 from .wav import Int16Array
 
 #: Rendered prompts kept in memory. A session has a few dozen distinct prompts (~100 KB each).
@@ -41,6 +43,16 @@ CACHE_SIZE: Final = 64
 POLL_S: Final = 0.02
 #: Render in memory-backed storage where there is one, so prompt audio never touches a disk.
 _SHM: Final = Path("/dev/shm")
+
+#: Longest text rendered at once (characters): about 15 minutes of speech. espeak-ng crashed the
+#: process (SIGSEGV) on about 24,000 characters in one piece; longer text is refused up front.
+MAX_SAY_CHARS: Final = 10000
+#: Text is handed to espeak-ng in pieces of at most this many characters, cut after a sentence
+#: or a word: every prompt fits in one piece, and a long text never reaches espeak-ng whole.
+CHUNK_CHARS: Final = 1000
+#: The PulseAudio client's server address variable, and an address no server can have.
+PULSE_SERVER_ENV: Final = "PULSE_SERVER"
+NO_SOUND_SERVER: Final = "unix:/dev/null/voice-triage-renders-without-a-sound-server"
 
 _ENGINE_LOCK: Final = threading.Lock()
 _engine: Any = None
@@ -74,13 +86,33 @@ def _release_engine() -> None:
     gc.collect()
 
 
+@contextlib.contextmanager
+def _no_sound_server() -> Iterator[None]:
+    """While espeak-ng starts: no sound server. pyttsx3 starts espeak-ng in retrieval mode (samples
+    come back to us), but espeak-ng 1.51 opens an audio output anyway, through libpcaudio, whose
+    PulseAudio client writes ``~/.config/pulse/<id>-runtime`` and ``$TMPDIR/pulse-*`` and may
+    connect to a running server. Pointing that client at a server address that cannot exist makes
+    it give up at once, touching nothing; the variable is restored straight after, so playback
+    (sounddevice, a separate client) still finds the real server."""
+    saved = os.environ.get(PULSE_SERVER_ENV)
+    os.environ[PULSE_SERVER_ENV] = NO_SOUND_SERVER
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(PULSE_SERVER_ENV, None)
+        else:
+            os.environ[PULSE_SERVER_ENV] = saved
+
+
 def _get_engine() -> Any:
     global _engine
     if _engine is None:
         try:
             import pyttsx3
 
-            _engine = pyttsx3.init("espeak")
+            with _no_sound_server():
+                _engine = pyttsx3.init("espeak")
             atexit.register(_release_engine)
         except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is missing
             raise SpeechError(f"speech synthesis is unavailable ({exc}); install espeak-ng (make system)") from exc
@@ -100,8 +132,46 @@ def check_settings(rate: int, volume: float) -> None:
         raise UsageError(f"--volume {volume} is outside 0.0–1.0")
 
 
+def check_text(text: str) -> str:
+    """The text to speak, or a UsageError: empty, over-long or holding a NUL character."""
+    if not text.strip():
+        raise UsageError("nothing to say: the text is empty")
+    if "\0" in text:
+        raise UsageError("the text holds a NUL character")
+    if len(text) > MAX_SAY_CHARS:
+        raise UsageError(f"the text is {len(text)} characters long; at most {MAX_SAY_CHARS} are spoken at once")
+    return text
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, cut after a sentence, else after a word."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > size:
+        head = rest[:size]
+        cut = max(head.rfind(mark) for mark in (". ", "? ", "! ", "\n"))
+        if cut <= 0:
+            cut = head.rfind(" ")
+        cut = cut + 1 if cut > 0 else size
+        pieces.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    if rest:
+        pieces.append(rest)
+    return [piece for piece in pieces if piece]
+
+
 def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Rendered:
     """Synthesize ``text`` with espeak-ng through pyttsx3; a SpeechError if it produces nothing."""
+    check_text(text)
+    parts = [_render_piece(piece, voice, rate) for piece in chunks(text)]
+    if len(parts) == 1:
+        return parts[0]
+    if len({part.rate for part in parts}) != 1:
+        raise SpeechError("speech synthesis changed its sample rate mid-text")
+    return Rendered(np.concatenate([part.samples for part in parts]).astype(np.int16), parts[0].rate)
+
+
+def _render_piece(text: str, voice: str | None, rate: int) -> Rendered:
     base = _SHM if _SHM.is_dir() else None
     with _ENGINE_LOCK, tempfile.TemporaryDirectory(prefix="voice-triage-", dir=base) as tmp:
         engine = _get_engine()
@@ -135,14 +205,8 @@ def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Ren
 
 
 def write_wav(path: Path, rendered: Rendered, volume: float = 1.0) -> None:
-    try:
-        with wave.open(str(path), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rendered.rate)
-            w.writeframes(_scaled(rendered.samples, volume).astype("<i2").tobytes())
-    except OSError as exc:
-        raise SpeechError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    """Write ``rendered`` as a WAV file, atomically and owner-only (``files.write_bytes``)."""
+    wav.write_wav(path, _scaled(rendered.samples, volume), rendered.rate)
 
 
 def _scaled(samples: Int16Array, volume: float) -> Int16Array:

@@ -8,16 +8,21 @@ refused without reading it into memory.
 
 from __future__ import annotations
 
+import io
 import math
 import os
+import stat
 import struct
+import wave
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import AudioFileError
+from ..files import write_bytes
 from ..settings import SAMPLE_RATE
 
 #: The rate every recognizer and the microphone path work at.
@@ -70,9 +75,17 @@ class _Format:
 def read_wav(path: str | os.PathLike[str], max_duration_s: float = MAX_DURATION_S) -> Audio:
     """Read a WAV file as 16 kHz mono int16; any problem is an ``AudioFileError`` naming the file."""
     name = str(path)
+    if "\0" in name:
+        raise AudioFileError(f"{name!r}: the file name holds a NUL character")
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # Non-blocking open: a FIFO with no writer (or a device) must be refused, not waited on.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise AudioFileError(f"{name}: not a regular file (a folder, device or pipe)")
+        with open(fd, "rb") as fh:
+            size = info.st_size
             fmt, data_offset, data_size = _parse_header(fh, size, name)
             frames = data_size // fmt.block_align
             duration = frames / fmt.rate
@@ -90,6 +103,22 @@ def read_wav(path: str | os.PathLike[str], max_duration_s: float = MAX_DURATION_
     mono = _decode(raw, fmt)
     samples = resample(mono, fmt.rate)
     return Audio(samples=samples, source_rate=fmt.rate, duration_s=len(samples) / TARGET_RATE)
+
+
+def wav_bytes(samples: Int16Array, rate: int) -> bytes:
+    """16-bit mono PCM WAV file contents for ``samples`` at ``rate`` Hz."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples, dtype=np.int16).astype("<i2").tobytes())
+    return buffer.getvalue()
+
+
+def write_wav(path: str | os.PathLike[str], samples: Int16Array, rate: int, what: str = "cannot write") -> None:
+    """Write a 16-bit mono WAV atomically, owner-only (``files.write_bytes``)."""
+    write_bytes(Path(path), wav_bytes(samples, rate), what)
 
 
 def _parse_header(fh: BinaryIO, size: int, name: str) -> tuple[_Format, int, int]:

@@ -4,14 +4,16 @@ the locale and recognizer options. Command modules import this; this imports non
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from ..asr.base import Kind
 from ..clinical import Locale
-from ..errors import EXIT_USAGE, UsageError
+from ..errors import EXIT_USAGE, OutputError, UsageError
 from ..settings import LOCALE_ENV, MODELS_ENV
 
 PROG = "voice-triage"
@@ -23,6 +25,73 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(EXIT_USAGE)
+
+
+class GuardedOutput(io.TextIOBase):
+    """Standard output whose failures (closed, a full disk, a reader gone) are an ``OutputError``
+    naming standard output, so they reach the person as one line, never a traceback."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def _fail(self, exc: BaseException | None) -> OutputError:
+        why = "standard output is closed" if exc is None else (getattr(exc, "strerror", None) or str(exc))
+        return OutputError(f"cannot write to standard output: {why}", isinstance(exc, BrokenPipeError))
+
+    def write(self, text: str) -> int:
+        if self.stream is None:
+            raise self._fail(None)
+        try:
+            return self.stream.write(text)
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def flush(self) -> None:
+        if self.stream is None:
+            return
+        try:
+            self.stream.flush()
+        except (OSError, ValueError) as exc:
+            raise self._fail(exc) from None
+
+    def isatty(self) -> bool:
+        return self.stream is not None and not self.stream.closed and self.stream.isatty()
+
+    def fileno(self) -> int:
+        if self.stream is None:
+            raise self._fail(None)
+        return self.stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self.stream, "encoding", None) or "utf-8"
+
+    def writable(self) -> bool:
+        return True
+
+
+def guard_stdout() -> None:
+    """Replace ``sys.stdout`` with a :class:`GuardedOutput` (once)."""
+    if not isinstance(sys.stdout, GuardedOutput):
+        sys.stdout = cast(TextIO, GuardedOutput(sys.stdout))
+
+
+def silence_stdout() -> None:
+    """After standard output failed: point it at /dev/null, so the interpreter's own last flush
+    cannot fail again (it would print "Exception ignored ..." and exit 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        original = sys.__stdout__
+        if original is not None:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, original.fileno())
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives until exit
+    finally:
+        os.close(devnull)
 
 
 def default_locale() -> str:

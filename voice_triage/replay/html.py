@@ -12,42 +12,22 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-from ..errors import ReportError
+from ..files import private_dir, write_text
 from .html_page import batch_page, session_page
 from .metrics import corpus_wer, latency_summary, mean
 from .run import Prompt, ReplayResult
 
-#: Owner-only permissions for report folders and files (health-like data).
-DIR_MODE: Final = 0o700
-FILE_MODE: Final = 0o600
-
 
 def make_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) 0700; an existing folder is used as it is."""
-    if path.exists() and not path.is_dir():
-        raise ReportError(f"--report-dir {path}: exists and is not a folder")
-    try:
-        if not path.exists():
-            path.mkdir(parents=True, mode=DIR_MODE)
-            path.chmod(DIR_MODE)  # mkdir's mode is masked by the umask
-    except OSError as exc:
-        raise ReportError(f"--report-dir {path}: cannot create the folder: {exc.strerror or exc}") from None
-    if not os.access(path, os.W_OK | os.X_OK):
-        raise ReportError(f"--report-dir {path}: cannot write in this folder")
-    return path
+    """``path`` (and parents) as a 0700 folder; an existing one is tightened to 0700, a link refused."""
+    return private_dir(path, "--report-dir")
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a file created 0600 (tightened if it already existed)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        path.chmod(FILE_MODE)
-    except OSError as exc:
-        raise ReportError(f"cannot write the report {path}: {exc.strerror or exc}") from None
+    """Write ``text`` atomically to a file readable by its owner only (never through a link)."""
+    write_text(path, text, "cannot write the report")
 
 
 def _link(path: Path | None, base: Path | None) -> str | None:

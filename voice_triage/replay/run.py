@@ -11,9 +11,8 @@ the session ends with the decision and a check against the manifest's expected o
 from __future__ import annotations
 
 import functools
-import tempfile
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
@@ -136,7 +135,7 @@ def _check(manifest: Manifest, outcome: Outcome) -> tuple[str, ...]:
 class _Renderer:
     """Renders prompts through ``speaker`` and writes each to a WAV in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path | None) -> None:
         from ..audio.speaker import Speaker
 
         self.speaker = Speaker()
@@ -148,23 +147,21 @@ class _Renderer:
 
         text = " ".join(part.strip() for part in texts if part.strip())
         started = time.perf_counter()
+        if not text:
+            return Prompt(text, None, 0.0, 0.0)
         rendered = self.speaker.render(text)
         self.count += 1
+        if self.folder is None:  # no report asked for: the prompt is timed, never written
+            return Prompt(text, None, rendered.duration_s, time.perf_counter() - started)
         path = self.folder / f"prompt-{self.count:02d}.wav"
         write_wav(path, rendered)
-        path.chmod(0o600)
         return Prompt(text, path, rendered.duration_s, time.perf_counter() - started)
 
 
 def run_session(
     manifest: Manifest, asr: str = "auto", model: str | None = None, audio_dir: Path | None = None
 ) -> ReplayResult:
-    """Replay ``manifest``; prompt WAVs go to ``audio_dir`` (else a temporary folder, then deleted)."""
-    if audio_dir is None:
-        with tempfile.TemporaryDirectory(prefix="voice-triage-replay-") as tmp:
-            result = run_session(manifest, asr, model, Path(tmp))
-        return _drop_audio_paths(result)
-
+    """Replay ``manifest``; prompt WAVs go to ``audio_dir`` (else they are rendered, timed, never written)."""
     from ..audio.wav import read_wav
     from ..dialogue.conversation import Ask, Conversation, Decided, RateChanged
     from ..dialogue.questions import load_questions
@@ -259,16 +256,6 @@ def _result(manifest: Manifest, turns: list[Turn], closing: Prompt | None, decid
         mismatches = (f"the session did not end within {MAX_TURNS} answers", *mismatches)
     return ReplayResult(manifest, tuple(turns), closing, outcome, decision_json, reasons, mismatches, wall_s,
                         recognizer)
-
-
-def _drop_audio_paths(result: ReplayResult) -> ReplayResult:
-    """Prompt WAVs in a deleted temporary folder must not be linked from a report."""
-    def bare(prompt: Prompt) -> Prompt:
-        return replace(prompt, audio=None)
-
-    turns = tuple(replace(turn, prompt=bare(turn.prompt)) for turn in result.turns)
-    closing = bare(result.closing) if result.closing else None
-    return replace(result, turns=turns, closing=closing)
 
 
 def replay_file(path: Path, asr: str = "auto", model: str | None = None,

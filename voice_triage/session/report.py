@@ -9,33 +9,24 @@ The path is checked before the session starts, so a bad path fails before anyone
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 from ..dialogue.conversation import Ask, Conversation
-from ..errors import ReportError, UsageError
+from ..errors import UsageError
+from ..files import check_target, write_text
 
 #: The report's format name; bump the number when a key changes meaning.
 FORMAT: Final = "voice-triage-session/1"
-#: Owner read/write only.
-FILE_MODE: Final = 0o600
-
 
 def check_report_path(path: Path) -> Path:
-    """Fail before the session if the report could not be written there."""
-    if path.is_dir():
-        raise UsageError(f"--report {path}: is a folder; give a file name such as session.json")
-    if path.exists() and not path.is_file():
-        raise UsageError(f"--report {path}: is not a regular file")
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise UsageError(f"--report {path}: the folder {parent} does not exist")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"--report {path}: cannot write in {parent}")
+    """Fail before the session if the report could not be written there (a link, a device, a
+    folder, a missing folder, an empty or over-long name)."""
+    if not str(path):
+        raise UsageError("--report: no file name given")
+    check_target(path, "--report")
     return path
 
 
@@ -100,19 +91,5 @@ class Recorder:
 
 def write_report(path: Path, record: dict[str, Any]) -> None:
     """Write ``record`` as JSON, owner-only from creation, replacing ``path`` atomically."""
-    parent = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)  # created 0600
-    except OSError as exc:
-        raise ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise ReportError(f"--report {path}: cannot write: {exc.strerror or exc}") from None
+    text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+    write_text(path, text, "--report")

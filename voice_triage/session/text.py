@@ -9,6 +9,7 @@ after each ``ask``. In both, the end of input ends the session with the safety m
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -16,13 +17,18 @@ import time
 from pathlib import Path
 from typing import Any, Final, TextIO
 
+from .. import interrupts
 from ..clinical.catalogue import Locale, load_rulebook
 from ..dialogue.conversation import Ask, Conversation, Decided, End, Event, Say
+from ..errors import OutputError
 from .report import Recorder, check_report_path, write_report
 
 #: Longest answer line read; the rest of a longer line is skipped. Far beyond any typed answer,
 #: small enough that a pasted file or a line with no end cannot exhaust memory.
 MAX_LINE: Final = 4096
+#: Longest line read at all (characters); beyond this the input is taken to have ended. Bounds the
+#: time spent on a line with no end (``< /dev/zero``), not just the memory.
+MAX_LINE_READ: Final = 64 * 1024 * 1024
 
 
 def event_json(event: Event) -> dict[str, Any] | None:
@@ -49,63 +55,110 @@ def event_json(event: Event) -> dict[str, Any] | None:
 
 
 class TextChannel:
-    """Writes events to ``out`` as plain lines or JSON lines; reads answer lines from ``src``."""
+    """Writes events to ``out`` as plain lines or JSON lines; reads answer lines from ``src``.
 
-    def __init__(self, src: TextIO, out: TextIO, json_mode: bool) -> None:
+    A closed or failing ``out`` (closed, a full disk, a reader gone) does not lose the safety
+    message: the channel notes the failure (``broken``) and says the rest on ``err`` as plain text.
+    A missing ``src`` (stdin closed) is the end of input."""
+
+    def __init__(self, src: TextIO | None, out: TextIO | None, json_mode: bool,
+                 err: TextIO | None = None) -> None:
         self.src = src
         self.out = out
         self.json_mode = json_mode
+        self.err = err if err is not None else sys.stderr
+        self.broken: Exception | None = None if out is not None else OSError("standard output is closed")
+        self.ended = False  # the input ended (EOF, closed stdin, a line that never ends)
 
     def show(self, events: list[Event]) -> None:
+        if self.broken is None:
+            try:
+                self._write(events, self.out, self.json_mode)
+                return
+            except (OSError, ValueError, AttributeError, OutputError) as exc:
+                self.broken = exc
+        with contextlib.suppress(Exception):  # the last place left to say it
+            self._write(events, self.err, False)
+
+    @staticmethod
+    def _write(events: list[Event], out: TextIO | None, json_mode: bool) -> None:
+        if out is None:
+            raise OSError("standard output is closed")
         for event in events:
-            if self.json_mode:
+            if json_mode:
                 obj = event_json(event)
                 if obj is not None:
-                    self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                    out.write(json.dumps(obj, ensure_ascii=False) + "\n")
             elif isinstance(event, Say | Ask):
-                self.out.write(event.text + "\n")
-        self.out.flush()
+                out.write(event.text + "\n")
+        out.flush()
 
     def read(self) -> str | None:
-        """One answer line without its line end; None at the end of input."""
-        line = self.src.readline(MAX_LINE)
-        if line == "":
+        """One answer line without its line end; None at the end of input.
+
+        At most ``MAX_LINE`` characters are kept and at most ``MAX_LINE_READ`` read: a line that
+        goes on beyond that (``< /dev/zero``) is the end of input, not a wait without end."""
+        if self.src is None or self.ended:
+            self.ended = True
             return None
-        if not line.endswith("\n"):
-            rest = line
-            while rest and not rest.endswith("\n"):  # skip the rest of an over-long line
-                rest = self.src.readline(MAX_LINE)
+        try:
+            line = self.src.readline(MAX_LINE)
+            if line == "":
+                self.ended = True
+                return None
+            if not line.endswith("\n"):
+                skipped, rest = len(line), line
+                while rest and not rest.endswith("\n"):  # skip the rest of an over-long line
+                    if skipped >= MAX_LINE_READ:
+                        self.ended = True
+                        return None
+                    rest = self.src.readline(MAX_LINE)
+                    skipped += len(rest)
+        except (OSError, ValueError):  # stdin closed under us, or unreadable: the input has ended
+            self.ended = True
+            return None
         return line.rstrip("\r\n")
 
 
-def _tolerant(stream: TextIO) -> TextIO:
+def _tolerant(stream: TextIO | None) -> TextIO | None:
     """Undecodable bytes become U+FFFD (a line of nonsense), never a traceback."""
     if isinstance(stream, io.TextIOWrapper):
-        stream.reconfigure(errors="replace")
+        with contextlib.suppress(Exception):
+            stream.reconfigure(errors="replace")
     return stream
 
 
 def drive(conversation: Conversation, channel: TextChannel, recorder: Recorder | None = None) -> int:
-    """Run ``conversation`` to its end over ``channel``; returns the exit status."""
-    channel.show(conversation.start())
+    """Run ``conversation`` to its end over ``channel``; returns the exit status.
+
+    Every way out ends with the closing events (the safety message): the end of input, "stop",
+    a signal (SIGINT, SIGTERM, SIGHUP: exit 128 + its number) and a standard output that fails."""
     status = 0
-    while not conversation.done:
-        ask = conversation.current
-        if recorder:
-            recorder.prompted()
-        try:
+    try:
+        interrupts.check()  # a signal that came while the session was being set up
+        channel.show(conversation.start())
+        while not conversation.done and channel.broken is None:
+            ask = conversation.current
+            if recorder:
+                recorder.prompted()
             line = channel.read()
-        except KeyboardInterrupt:  # Ctrl-C: still end with the safety message
-            line, status = None, 130
-        started = time.perf_counter()
-        if line is None:
-            received, events = "end_of_input", conversation.end_of_input()
-        elif not line.strip():
-            received, events = "no_input", conversation.no_input()
-        else:
-            received, events = "answer", conversation.hear(line)
+            started = time.perf_counter()
+            if line is None:
+                received, events = "end_of_input", conversation.end_of_input()
+            elif not line.strip():
+                received, events = "no_input", conversation.no_input()
+            else:
+                received, events = "answer", conversation.hear(line)
+            if recorder:
+                recorder.turn(ask, line, received, conversation, time.perf_counter() - started)
+            channel.show(events)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: still end with the safety message
+        status = interrupts.status_of(exc)
+    if not conversation.done:
+        ask = conversation.current
+        events = conversation.end_of_input()
         if recorder:
-            recorder.turn(ask, line, received, conversation, time.perf_counter() - started)
+            recorder.turn(ask, None, "end_of_input", conversation, 0.0)
         channel.show(events)
     return status
 
@@ -113,18 +166,28 @@ def drive(conversation: Conversation, channel: TextChannel, recorder: Recorder |
 def run_text_session(locale: str = Locale.UK.value, *, json_mode: bool = False, report: Path | None = None,
                      src: TextIO | None = None, out: TextIO | None = None,
                      conversation: Conversation | None = None) -> int:
-    """``voice-triage session --text [--json] [--report FILE]``: returns the exit status."""
+    """``voice-triage session --text [--json] [--report FILE]``: returns the exit status.
+
+    OutputError when standard output failed (the safety message then went to stderr)."""
     if report is not None:
         check_report_path(report)
     if conversation is None:
         from ..dialogue.questions import load_questions
         from ..nlu.matcher import load_matcher
 
-        conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), locale,
-                                    offer_repeat=not json_mode)
-    channel = TextChannel(_tolerant(src or sys.stdin), out or sys.stdout, json_mode)
+        with interrupts.quiet(deliver=False):  # a signal now is delivered once the session can hang up
+            conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), locale,
+                                        offer_repeat=not json_mode)
+    channel = TextChannel(_tolerant(src if src is not None else sys.stdin),
+                          out if out is not None else sys.stdout, json_mode)
     recorder = Recorder("json" if json_mode else "text", conversation.locale.value) if report else None
     status = drive(conversation, channel, recorder)
     if report is not None and recorder is not None:
         write_report(report, recorder.record(conversation))
+    broken = channel.broken
+    if broken is not None:
+        pipe = isinstance(broken, BrokenPipeError) or getattr(broken, "pipe_closed", False)
+        why = str(broken).removeprefix("cannot write to standard output: ")
+        raise OutputError(f"cannot write to standard output: {getattr(broken, 'strerror', None) or why}; "
+                          "the session ended and its closing advice went to stderr", pipe)
     return status

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
+from .. import interrupts
 from ..asr.base import Recognizer
 from ..asr.base import Status as TranscriptStatus
 from ..audio.microphone import MicConfig, Microphone, Status, Utterance
@@ -140,10 +141,10 @@ class VoiceLoop:
             self.err.write(f"{PROG}: {exc}\n")
             self._hang_up()
             self.result.status = exc.exit_status
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the safety message, then out
             self._speech_ok = False  # be quick: the person wants out
             self._hang_up()
-            self.result.status = 130
+            self.result.status = interrupts.status_of(exc)
         except Exception:
             # A bug: the person still gets the safety message before the error surfaces.
             self.err.write(f"{PROG}: internal error; ending the session\n")
@@ -165,6 +166,7 @@ class VoiceLoop:
             self.recorder.turn(ask, answer, received, self.conv, process, extra)
 
     def _loop(self) -> None:
+        interrupts.check()  # a signal that came while the session was being set up
         self._handle(self.conv.start())
         dead = 0
         while not self.conv.done:
@@ -214,15 +216,17 @@ def run_voice_session(options: VoiceOptions, report: Path | None = None, out: Te
     if report is not None:
         check_report_path(report)
     try:
-        components = open_components(options)
+        with interrupts.quiet(deliver=False):  # a signal now is delivered once the session can hang up
+            components = open_components(options)
     except DeviceError as exc:
         err.write(f"{PROG}: {exc}\n{PROG}: no microphone, so continuing in text mode: type each answer and "
                   "press Enter (or use 'voice-triage session --text').\n")
         err.flush()
         return run_text_session(options.locale, report=report), None
     try:
-        conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), options.locale)
-        recorder = Recorder("voice", conversation.locale.value) if report is not None else None
+        with interrupts.quiet(deliver=False):
+            conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), options.locale)
+            recorder = Recorder("voice", conversation.locale.value) if report is not None else None
         result = VoiceLoop(conversation, components, recorder, out, err).run()
     finally:
         components.close()
