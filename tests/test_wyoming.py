@@ -495,6 +495,34 @@ def test_malformed_and_unknown_events_get_an_error_and_the_connection_stays() ->
     assert Handled.is_type(handled.type) and (Handled.from_event(handled).context or {})["question"] == "open"
 
 
+def test_the_reader_reads_what_the_library_writes_split_anywhere() -> None:
+    from wyoming.event import write_event
+
+    sent = [Describe().event(), Transcript("yes", context={"conversation_id": "x"}).event(),
+            AudioChunk(16000, 2, 1, bytes(range(256)) * 4).event(), AudioStop().event()]
+    buffer = io.BytesIO()
+    for event in sent:
+        write_event(event, buffer)  # the library's own framing (data_length, payload_length)
+    data = buffer.getvalue() + b'{"type": "audio-stop"}'  # and a last line with no line end
+
+    async def go() -> list[Any]:
+        reader = asyncio.StreamReader()
+        for i in range(0, len(data), 7):  # arriving a few bytes at a time
+            reader.feed_data(data[i : i + 7])
+        reader.feed_eof()
+        events = protocol.EventReader(reader)
+        out = []
+        while (event := await events.read()) is not None:
+            out.append(event)
+        return out
+
+    got = asyncio.run(go())
+    assert [(e.type, e.data, e.payload) for e in got] == [
+        *[(e.type, e.data, e.payload) for e in sent[:2]],
+        ("audio-chunk", sent[2].data, sent[2].payload), ("audio-stop", {"timestamp": None}, None),
+        ("audio-stop", {}, None)]
+
+
 # --- the command line ----------------------------------------------------------------------------
 
 @pytest.mark.slow
@@ -533,3 +561,5 @@ def test_serve_refuses_a_bad_uri_and_timeout(cli: Any) -> None:
     assert bad_uri.returncode == 2 and "--uri" in bad_uri.stderr and "Traceback" not in bad_uri.stderr
     bad_timeout = cli("serve", "--timeout", "0")
     assert bad_timeout.returncode == 2 and "--timeout" in bad_timeout.stderr
+    bad_voice = cli("serve", "--voice", "no-such-voice")
+    assert bad_voice.returncode == 2 and "--voice" in bad_voice.stderr

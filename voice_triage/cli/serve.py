@@ -13,7 +13,7 @@ from .common import add_asr_options, add_locale
 def cmd_serve(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..audio.speaker import check_settings
+    from ..audio.speaker import check_settings, check_voice
     from ..clinical import Locale
     from ..errors import UsageError
     from ..wyoming.options import ServeOptions
@@ -22,6 +22,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.timeout > 0:
         raise UsageError(f"--timeout {args.timeout:g}: give a number of seconds above 0")
     check_settings(args.rate, 1.0)
+    if args.voice:
+        check_voice(args.voice)  # a bad name now, not at the first tts request
     options = ServeOptions(uri=args.uri, locale=Locale(args.locale), timeout_s=args.timeout, asr=args.asr,
                            model=Path(args.model) if args.model else None, voice=args.voice, rate=args.rate)
     return serve(options)
