@@ -205,3 +205,49 @@ def test_cli_list_and_verify(server, tmp_path: Path) -> None:
     missing = run_cli("models", "verify", env=env)
     assert missing.returncode == 3 and "not installed" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+# --- a model placed by hand (no manifest): its files must look like a Vosk model's (issue 18, item 13)
+
+
+def test_random_bytes_without_a_manifest_are_not_ok(tmp_path: Path) -> None:
+    from tests.test_vosk import random_model
+
+    folder = random_model(tmp_path / models.DEFAULT_MODEL)
+    result = models.status(str(folder))
+    assert result.installed and not result.ok
+    assert "am/final.mdl is not a Kaldi acoustic model" in result.problems
+    assert "graph/HCLr.fst is not an OpenFst graph" in result.problems
+    assert "graph/disambig_tid.int is missing" in result.problems
+    assert "conf/model.conf is not a Kaldi config file" in result.problems
+    listed = {r.name: r for r in models.list_models(tmp_path)}
+    assert not listed[models.DEFAULT_MODEL].ok
+    assert models.find_model(root=tmp_path) == folder  # structure alone: loading decides (see test_vosk)
+    bad = run_cli("models", "verify", str(folder))
+    assert bad.returncode == 3 and "OK" not in bad.stdout and "Traceback" not in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "is not a Kaldi acoustic model" in bad.stderr
+
+
+def test_a_well_formed_model_placed_by_hand_is_ok(tmp_path: Path) -> None:
+    from tests.test_vosk import write_model
+
+    folder = write_model(tmp_path / models.DEFAULT_MODEL)
+    assert not (folder / models.MANIFEST_NAME).exists()
+    assert models.status(str(folder)).ok
+    big = write_model(tmp_path / "vosk-model-en-us-0.22", fixed_graph=True)
+    assert models.status(str(big)).ok
+    (folder / "conf" / "mfcc.conf").unlink()
+    assert models.status(str(folder)).problems == ("conf/mfcc.conf (or conf/fbank.conf) is missing",)
+    (big / "graph" / "HCLG.fst").write_bytes(b"<html>not found</html>")
+    assert models.status(str(big)).problems == ("graph/HCLG.fst is not an OpenFst graph",)
+
+
+def test_download_replaces_random_bytes_placed_without_a_manifest(server, tmp_path: Path) -> None:
+    from tests.test_vosk import random_model
+
+    random_model(tmp_path / NAME)
+    base, routes = server
+    routes["/m.zip"] = data = make_zip(MODEL_FILES)
+    path = models.download(NAME, tmp_path, {NAME: spec_for(base + "/m.zip", data)})
+    assert (path / "am" / "final.mdl").read_bytes() == MODEL_FILES["am/final.mdl"]
+    assert models.status(str(path)).ok and leftovers(tmp_path) == [NAME]

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 
-
-
 class SecondOpinion:
     """A fast grammar-constrained backend, and a slower open-vocabulary one for what it could not use.
 
@@ -136,7 +134,9 @@ def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collecti
 def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True,
                     moonshine: bool | None = None, recheck: Collection[str] = ()) -> Recognizer:
     """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
-    (with the answer spotter, whose thresholds were tuned for pocketsphinx only). Either way
+    (with the answer spotter, whose thresholds were tuned for pocketsphinx only). A model ``auto``
+    found in the models folder that fails to load is a one-line warning and pocketsphinx; with
+    ``--asr vosk`` or ``--model PATH`` it is an error (``ModelError``, one line). Either way
     Moonshine listens again to what the backend could not match (``SecondOpinion``) and to the
     ``recheck`` phrases (the grammar's steering phrases: the caller passes them, the recognizer
     layer knows no grammar)."""
@@ -160,6 +160,13 @@ def _open(kind: str, model: Path | None, spotter: bool) -> Recognizer:
                 f"or pass --model PATH (or use --asr pocketsphinx)"
             )
         return _sphinx(spotter)
-    from .vosk import VoskRecognizer
+    try:
+        from .vosk import VoskRecognizer
 
-    return VoskRecognizer(path)
+        return VoskRecognizer(path)
+    except RecognizerError as exc:  # ModelError included: a damaged or foreign model, a broken vosk
+        if chosen is Kind.VOSK or model is not None:
+            raise  # the person asked for Vosk or for this model: falling back would mislead
+        logging.getLogger(__name__).warning(
+            "%s; using pocketsphinx instead", " ".join(str(exc).split()))
+        return _sphinx(spotter)

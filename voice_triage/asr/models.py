@@ -218,11 +218,50 @@ def structure_problems(model: Path) -> list[str]:
     return [f"{rel} is missing" for rel in REQUIRED_PATHS if not (model / rel).exists()]
 
 
+#: Without a manifest (a model unzipped by hand) the files Vosk reads first must look like what
+#: they are: Kaldi binary objects start with "\0B", OpenFst files with this magic number, Kaldi
+#: config lines with "--". Random bytes in the right places are not a model.
+_KALDI_MODEL_HEADS: Final = (b"\x00B<TransitionModel>", b"<TransitionModel>")
+_FST_MAGIC: Final = (2125659606).to_bytes(4, "little")
+_HEAD_BYTES: Final = 64 * 1024
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(_HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+def content_problems(model: Path) -> list[str]:
+    """Files that cannot be what Vosk expects (the check for a model without a manifest)."""
+    graph = ("graph/HCLG.fst",) if (model / "graph" / "HCLG.fst").exists() else (
+        "graph/HCLr.fst", "graph/Gr.fst", "graph/disambig_tid.int")
+    features = [rel for rel in ("conf/mfcc.conf", "conf/fbank.conf") if (model / rel).is_file()][:1]
+    problems = [] if features else ["conf/mfcc.conf (or conf/fbank.conf) is missing"]
+    for rel in ("am/final.mdl", *graph, "conf/model.conf", *features):
+        path = model / rel
+        if not path.is_file():
+            problems.append(f"{rel} is missing")
+            continue
+        head = _head(path)
+        if rel.endswith(".mdl") and not head.lstrip().startswith(_KALDI_MODEL_HEADS):
+            problems.append(f"{rel} is not a Kaldi acoustic model")
+        elif rel.endswith(".fst") and not head.startswith(_FST_MAGIC):
+            problems.append(f"{rel} is not an OpenFst graph")
+        elif rel.endswith(".conf") and not all(
+                line.startswith("--") for raw in head.decode("utf-8", "replace").splitlines()
+                if (line := raw.split("#", 1)[0].strip())):
+            problems.append(f"{rel} is not a Kaldi config file")
+    return problems
+
+
 def manifest_problems(model: Path) -> list[str]:
-    """Differences from the manifest written at unpack time (none when there is no manifest)."""
+    """Differences from the manifest written at unpack time; without one, ``content_problems``."""
     manifest = model / MANIFEST_NAME
     if not manifest.is_file():
-        return []
+        return content_problems(model)
     try:
         files = json.loads(manifest.read_text())["files"]
         expected = {str(k): (int(v[0]), str(v[1])) for k, v in files.items()}
