@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -48,6 +49,8 @@ SENTENCE_END: Final = frozenset({".", "?", "!"})
 #: Sentencepiece marks a word start with this character.
 WORD_START: Final = "\u2581"
 SENTENCE_END_BYTES: Final = frozenset(mark.encode() for mark in SENTENCE_END)
+#: onnxruntime's switch for its telemetry (read when it is imported).
+ORT_TELEMETRY_ENV: Final = "ORT_DISABLE_TELEMETRY"
 
 
 def model_dir() -> Path:
@@ -62,6 +65,24 @@ def model_dir() -> Path:
             raise RecognizerError(f"the Moonshine model is incomplete: {folder / name} is missing; "
                                   "reinstall moonshine-cpp")
     return folder
+
+
+def import_onnxruntime() -> Any:
+    """onnxruntime with its telemetry off, before any session exists.
+
+    Left on, importing onnxruntime writes ``~/.cache/Microsoft/DeveloperTools/.onnxruntime/deviceid``
+    and an ``onnxruntime.db`` of queued events (OS, CPU, Python path); health software writes
+    nothing unasked. ``ORT_DISABLE_TELEMETRY`` must be set before the import (the events start
+    there); ``disable_telemetry_events()`` then covers a build that ignores the variable."""
+    os.environ[ORT_TELEMETRY_ENV] = "1"
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:  # pragma: no cover - a broken install
+        raise RecognizerError(f"onnxruntime is not installed: {exc}") from exc
+    disable = getattr(ort, "disable_telemetry_events", None)
+    if callable(disable):
+        disable()
+    return ort
 
 
 def load_tokens(path: Path) -> tuple[bytes, ...]:
@@ -101,10 +122,7 @@ class MoonshineRecognizer:
     name = NAME
 
     def __init__(self, folder: Path | None = None) -> None:
-        try:
-            import onnxruntime as ort
-        except ImportError as exc:  # pragma: no cover - a broken install
-            raise RecognizerError(f"onnxruntime is not installed: {exc}") from exc
+        ort = import_onnxruntime()
         folder = folder or model_dir()
         self.tokens = load_tokens(folder / "tokenizer.bin")
         options = ort.SessionOptions()

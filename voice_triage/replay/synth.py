@@ -10,6 +10,7 @@ between variants, so a suite tests phrasing as well as voices. Format: ``docs/re
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import hashlib
 import os
 import re
@@ -23,10 +24,12 @@ from typing import Any, Final
 
 import yaml
 
+from ..audio.speaker import NO_SOUND_SERVER, PULSE_SERVER_ENV
 from ..clinical.catalogue import Locale, Tier, load_rulebook
 from ..clinical.rules import decide
 from ..content import check_keys, load_yaml, where
 from ..errors import ContentError, ManifestError, UsageError
+from ..files import private_dir, write_bytes, write_text
 
 #: The variants made when the persona file does not list its own. Three accents, a slow and a
 #: brisk rate, clean and noisy: 12 sessions per persona is a suite a 2-core machine replays in a
@@ -45,6 +48,10 @@ PERSONA_KEYS: Final = ("id", "says")
 OPTIONAL_PERSONA_KEYS: Final = ("has", "unsure", "locale", "description")
 VARIANT_KEYS: Final = ("voices", "rates", "noise_snr_db")
 _ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+#: Longest persona answer text (characters): a spoken answer, not a document.
+MAX_SAYS_CHARS: Final = 2000
+#: Longest one espeak-ng or sox run may take (s); a stuck tool is an error, never a hang.
+TOOL_TIMEOUT_S: Final = 120.0
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ def load_personas(path: Path) -> tuple[list[Persona], list[Variant]]:
                 raise _fail(file, where(entry, "id", prefix), f"{pid!r}: expected a new lower-case id")
             if not isinstance(says, str) or not says.strip():
                 raise _fail(file, where(entry, "says", prefix), "expected what the persona says to the open question")
+            if "\0" in says or len(says) > MAX_SAYS_CHARS:
+                raise _fail(file, where(entry, "says", prefix),
+                            f"expected plain text of at most {MAX_SAYS_CHARS} characters, without NUL")
             locale = entry.get("locale", "uk")
             if locale not in {loc.value for loc in Locale}:
                 raise _fail(file, where(entry, "locale", prefix), f"{locale!r} is not a locale (use 'uk' or 'us')")
@@ -152,31 +162,75 @@ def _need_tools() -> None:
         raise UsageError(f"synth needs {' and '.join(missing)}: install with 'make system'")
 
 
+def _tool_env() -> dict[str, str]:
+    """The environment for espeak-ng and sox: no sound server (they only write files; see
+    ``audio.speaker._no_sound_server``), so nothing is left in HOME or TMPDIR."""
+    return {**os.environ, PULSE_SERVER_ENV: NO_SOUND_SERVER}
+
+
+def _run(args: list[str], *, data: bytes | None = None, text: bool = False) -> subprocess.CompletedProcess[Any]:
+    """Run a tool: ``data`` on its stdin (else none: a tool must never wait for input), bounded in time."""
+    if data is not None:
+        return subprocess.run(args, check=True, capture_output=True, env=_tool_env(), input=data,
+                              timeout=TOOL_TIMEOUT_S)
+    return subprocess.run(args, check=True, capture_output=True, env=_tool_env(), stdin=subprocess.DEVNULL,
+                          timeout=TOOL_TIMEOUT_S, text=text)
+
+
+@functools.cache
+def espeak_voices() -> tuple[frozenset[str], frozenset[str]]:
+    """espeak-ng's voice names (language codes, names, files) and variant names, lower-case."""
+    def names(spec: str) -> frozenset[str]:
+        out = _run(["espeak-ng", f"--voices={spec}" if spec else "--voices"], text=True).stdout
+        found: set[str] = set()
+        for line in out.splitlines()[1:]:
+            parts = line.split()
+            if len(parts) >= 5:
+                found.update(part.lower() for part in (parts[1], parts[3], parts[4], parts[4].rsplit("/", 1)[-1]))
+        return frozenset(found)
+
+    return names(""), names("variant")
+
+
+def check_voice(voice: str, file: str) -> None:
+    """espeak-ng quietly falls back to another voice for a name it does not know: refuse it."""
+    base, _, variant = voice.strip().lower().partition("+")
+    voices, variants = espeak_voices()
+    if base not in voices or (variant and variant not in variants):
+        raise ManifestError(f"{file}: variants.voices: {voice!r} is not an espeak-ng voice "
+                            "(list them with 'espeak-ng --voices=en' and 'espeak-ng --voices=variant')")
+
+
 def _rms(path: Path) -> float:
-    out = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, check=True).stderr
+    out = _run(["sox", str(path), "-n", "stat"], text=True).stderr
     match = re.search(r"RMS\s+amplitude:\s+([0-9.eE+-]+)", out)
     return float(match.group(1)) if match else 0.0
 
 
-def render_answer(text: str, variant: Variant, out: Path) -> None:
-    """espeak-ng → padded 16 kHz mono WAV, with pink noise at the variant's SNR (sox, repeatable)."""
+def render_answer(text: str, variant: Variant, out: Path, work: Path | None = None) -> None:
+    """espeak-ng → padded 16 kHz mono WAV, with pink noise at the variant's SNR (sox, repeatable).
+
+    The text goes to espeak-ng on its standard input, so text starting with ``-`` is spoken, never
+    taken as an option. Intermediate files live in ``work`` (a private folder inside the output);
+    ``out`` is written owner-only and atomically."""
     pitch = 35 + (variant.index * 17) % 40  # vary the pitch across variants too
-    with tempfile.TemporaryDirectory(prefix="voice-triage-synth-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=".synth-", dir=work or out.parent) as tmp:
         raw, clean, noise = Path(tmp) / "raw.wav", Path(tmp) / "clean.wav", Path(tmp) / "noise.wav"
-        subprocess.run(["espeak-ng", "-v", variant.voice, "-s", str(variant.rate), "-p", str(pitch),
-                        "-w", str(raw), text], check=True, capture_output=True)
+        mixed = Path(tmp) / "out.wav"
+        _run(["espeak-ng", "-v", variant.voice, "-s", str(variant.rate), "-p", str(pitch), "-w", str(raw), "--stdin"],
+             data=text.encode("utf-8"))
         speech_rms = _rms(raw)
-        target = clean if variant.snr_db is not None else out
-        subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target),
-                        "pad", str(PAD_S[0]), str(PAD_S[1])], check=True, capture_output=True)
-        if variant.snr_db is None:
-            return
-        length = subprocess.run(["soxi", "-D", str(clean)], capture_output=True, text=True, check=True).stdout
-        subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth",
-                        length.strip(), "pinknoise", "vol", "0.5"], check=True, capture_output=True)
-        gain = speech_rms / (max(_rms(noise), 1e-6) * 10 ** (variant.snr_db / 20))
-        subprocess.run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.6f}", str(noise), str(out),
-                        "norm", "-1"], check=True, capture_output=True)
+        target = clean if variant.snr_db is not None else mixed
+        _run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target),
+              "pad", str(PAD_S[0]), str(PAD_S[1])])
+        if variant.snr_db is not None:
+            length = _run(["soxi", "-D", str(clean)], text=True).stdout
+            _run(["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(noise), "synth",
+                  length.strip(), "pinknoise", "vol", "0.5"])
+            gain = speech_rms / (max(_rms(noise), 1e-6) * 10 ** (variant.snr_db / 20))
+            _run(["sox", "-R", "-m", "-v", "1", str(clean), "-v", f"{gain:.6f}", str(noise), str(mixed),
+                  "norm", "-1"])
+        write_bytes(out, mixed.read_bytes(), "synth: cannot write")
 
 
 def synth_suite(personas_file: Path, out: Path) -> list[Path]:
@@ -185,6 +239,9 @@ def synth_suite(personas_file: Path, out: Path) -> list[Path]:
 
     _need_tools()
     personas, variants = load_personas(personas_file)
+    for voice in sorted({variant.voice for variant in variants}):
+        check_voice(voice, str(personas_file))
+    private_dir(out, "synth --out")
     book, questions = load_rulebook(), load_questions()
     asks: dict[str, tuple[str, ...]] = {q.id: tuple(q.asks_about) for q in questions.questions}
     for finding in book.findings:
@@ -220,15 +277,22 @@ def synth_suite(personas_file: Path, out: Path) -> list[Path]:
                            "present": [f for f in persona.has if book.findings[f].tier is not Tier.CONTEXT],
                            "unsure": [f for f in persona.unsure if f not in persona.has]},
             }))
-    for folder in {wav.parent for wav in jobs} | {path.parent for path, _ in manifests}:
-        folder.mkdir(parents=True, exist_ok=True)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for future in [pool.submit(render_answer, text, variant, wav) for wav, (text, variant) in jobs.items()]:
-            try:
+    for folder in sorted({wav.parent for wav in jobs} | {path.parent for path, _ in manifests}):
+        private_dir(folder, "synth --out")
+    with tempfile.TemporaryDirectory(prefix=".synth-work-", dir=out) as work, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = [pool.submit(render_answer, text, variant, wav, Path(work)) for wav, (text, variant) in jobs.items()]
+        try:
+            for future in futures:
                 future.result()
-            except subprocess.CalledProcessError as exc:
-                detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
-                raise UsageError(f"synth: {exc.cmd[0]} failed: {detail[-1] if detail else exc}") from None
+        except subprocess.CalledProcessError as exc:
+            detail = (exc.stderr or b"").decode(errors="replace").strip().splitlines()
+            raise UsageError(f"synth: {exc.cmd[0]} failed: {detail[-1] if detail else exc}") from None
+        except subprocess.TimeoutExpired as exc:
+            raise UsageError(f"synth: {exc.cmd[0]} did not finish within {TOOL_TIMEOUT_S:g} s") from None
+        finally:
+            for future in futures:
+                future.cancel()
     for path, doc in manifests:
-        path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        write_text(path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), "synth: cannot write")
     return [path for path, _ in manifests]
