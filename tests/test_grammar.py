@@ -8,7 +8,7 @@ import pytest
 
 from voice_triage.clinical.catalogue import load_rulebook
 from voice_triage.errors import ContentError
-from voice_triage.nlu.grammar import load_answers, load_grammar, load_lexicon, load_symptoms
+from voice_triage.nlu.grammar import ANSWER_KINDS, CUE_KINDS, load_answers, load_grammar, load_lexicon, load_symptoms
 from voice_triage.nlu.matcher import Matcher
 
 IDS = ("saddle_numbness", "urinary_retention")
@@ -106,10 +106,13 @@ def test_unknown_key_in_a_finding(tmp_path: Path) -> None:
 
 
 def test_answers_file_checks(tmp_path: Path) -> None:
-    kinds = "".join(f'    "{k}": [{k} word]\n' for k in ("yes", "no", "unsure", "repeat", "help", "stop"))
-    good = f"answers:\n{kinds}rates:\n  slower: [slower]\n  faster: [faster]\nunsure_anywhere: [not sure]\n"
-    answers, rates, _misheard, _anywhere, _spoken = load_answers(write(tmp_path, good))
-    assert answers["yes"][0].text == "yes word" and rates["slower"][0].text == "slower"
+    kinds = "".join(f'    "{k}": [{k} word]\n' for k in ANSWER_KINDS)
+    cues = "".join(f'    "{k}": [{k} cue]\n' for k in CUE_KINDS)
+    good = (f"answers:\n{kinds}rates:\n  slower: [slower]\n  faster: [faster]\nhedged_no: [not really]\n"
+            f"cues:\n{cues}generic: [that]\nsubjects: [it]\nauxiliaries: [does]\n")
+    loaded = load_answers(write(tmp_path, good))
+    assert loaded.answers["yes"][0].text == "yes word" and loaded.rates["slower"][0].text == "slower"
+    assert loaded.cues["revise"][0].text == "revise cue" and loaded.hedged_no[0].text == "not really"
     clash = good.replace("[no word]", "[yes word]")
     with pytest.raises(ContentError, match="mapped to two answers"):
         load_answers(write(tmp_path, clash, "clash.yaml"))
@@ -149,8 +152,10 @@ def _matcher_for(tmp_path: Path, body: str) -> Matcher:
     from voice_triage.nlu.grammar import Grammar
 
     found, absent_only, normal = load_symptoms(IDS, symptoms(tmp_path, body))
-    answers, rates, _misheard, _anywhere, _spoken = load_answers()
-    return Matcher(Grammar(answers, {}, rates, found, absent_only, (), load_lexicon(), normal=normal))
+    loaded = load_answers()
+    return Matcher(Grammar(loaded.answers, {}, loaded.rates, found, absent_only, load_lexicon(), normal=normal,
+                           cues={k: tuple(p.text for p in v) for k, v in loaded.cues.items()},
+                           subjects=loaded.subjects, auxiliaries=loaded.auxiliaries))
 
 
 def test_a_normal_phrase_may_rule_out_several_findings(tmp_path: Path) -> None:

@@ -26,8 +26,8 @@ def findings(text: str) -> dict[str, bool]:
         ("yes", Answer.YES), ("Yeah, I do.", Answer.YES), ("yet", Answer.YES), ("yep", Answer.YES),
         ("i think so", Answer.YES), ("no", Answer.NO), ("nope not at all", Answer.NO),
         ("i don't", Answer.NO), ("know", Answer.NO), ("not sure", Answer.UNSURE),
-        ("I don't know", Answer.UNSURE), ("not really", Answer.UNSURE),
-        ("no i'm not sure", Answer.UNSURE), ("i don't think so", Answer.UNSURE),
+        ("I don't know", Answer.UNSURE), ("not really", Answer.NO),
+        ("no i'm not sure", Answer.UNSURE), ("i don't think so", Answer.NO),
         ("say that again", Answer.REPEAT), ("what do you mean", Answer.HELP), ("stop", Answer.STOP),
         ("um yes please", Answer.YES), ("yes i can't pee", Answer.YES), ("no i can't pee", Answer.NO),
     ],
@@ -117,12 +117,13 @@ def test_cli_understand_json() -> None:
     result = run_cli("understand", "--json", "no numbness but I can't pee properly")
     assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
-    assert set(obj) == {"text", "answer", "findings", "rate"}
+    assert {"text", "answer", "findings", "rate"} <= set(obj) and obj["hedged"] is False  # keys only added
     assert obj["answer"] == "no"
     assert [(f["id"], f["present"]) for f in obj["findings"]] == [
         ("saddle_numbness", False), ("urinary_retention", True),
     ]
-    assert set(obj["findings"][0]) == {"id", "present", "score", "span"}
+    assert {"id", "present", "score", "span"} <= set(obj["findings"][0])
+    assert obj["findings"][1]["clause"] == "i can't pee properly"  # the clause it was read in
 
 
 def test_cli_understand_text_and_errors() -> None:
@@ -214,8 +215,9 @@ def test_a_correction_does_not_lift_a_plain_negation() -> None:
     "text", ["I guess not", "i guess not", "I suppose not", "guess not", "no, I guess not", "I'd say not",
              "I reckon not"],
 )
-def test_a_hedged_no_is_unsure(text: str) -> None:
-    assert understand(text).answer is Answer.UNSURE
+def test_a_hedged_no_is_a_hedged_no(text: str) -> None:
+    heard = understand(text)
+    assert heard.answer is Answer.NO and heard.hedged  # clinical-spec.md, Questions
 
 
 def test_a_hedged_yes_stays_yes() -> None:

@@ -41,7 +41,8 @@ def test_shipped_flow_covers_every_finding_once_emergency_first() -> None:
     assert {f for q in leading for f in q.asks_about} == CAUDA_EQUINA
     asked = [f for q in rest for f in q.asks_about]
     assert len(asked) == len(set(asked))
-    assert set(asked) == {f.id for f in book.findings.values() if f.tier is not Tier.CONTEXT}
+    # Every finding is asked about but context and the life threats (heard when said, acted on at once).
+    assert set(asked) == {f.id for f in book.findings.values() if f.tier not in (Tier.CONTEXT, Tier.LIFE_THREAT)}
     # With no red flags at all the conversation needs at most 14 questions (the open one included).
     assert len(questions.questions) <= 14
     sections = [q.section for q in questions.questions]
@@ -52,7 +53,7 @@ def test_every_emergency_finding_has_a_confirmation_and_every_finding_a_probe() 
     book = load_rulebook()
     probes = load_questions().probes
     for finding in book.findings.values():
-        if finding.tier is Tier.CONTEXT:
+        if finding.tier in (Tier.CONTEXT, Tier.LIFE_THREAT):
             continue
         probe = probes[finding.id]
         assert probe.ask.uk.endswith("?") and probe.retry.uk.endswith("?")

@@ -14,7 +14,7 @@ from voice_triage.errors import UnknownIdError
 
 BOOK = load_rulebook()
 IDS = sorted(BOOK.findings)
-TIER_LEVEL = {Tier.EMERGENCY: Level.EMERGENCY, Tier.URGENT: Level.URGENT, Tier.RISK: Level.URGENT,
+TIER_LEVEL = {Tier.LIFE_THREAT: Level.EMERGENCY, Tier.EMERGENCY: Level.EMERGENCY, Tier.URGENT: Level.URGENT, Tier.RISK: Level.URGENT,
               Tier.SOON: Level.SOON, Tier.CONTEXT: Level.SELF_CARE}
 
 
@@ -65,8 +65,44 @@ def test_unsure_does_not_lower_a_present_emergency() -> None:
     assert decision.unsure == ("urinary_retention",)
 
 
-def test_unsure_non_emergency_finding_does_not_raise_the_level() -> None:
-    assert decide(BOOK, [], unsure=["fever"]).level is Level.SELF_CARE
+@pytest.mark.parametrize("finding_id", [*of_tier(Tier.URGENT), *of_tier(Tier.RISK)])
+def test_unsure_urgent_symptom_or_risk_factor_is_at_least_soon_and_named(finding_id: str) -> None:
+    decision = decide(BOOK, [], unsure=[finding_id])  # spec rule 4
+    assert decision.level is Level.SOON
+    assert BOOK.findings[finding_id].plain in decision.advice
+
+
+def test_unsure_soon_finding_does_not_raise_the_level() -> None:
+    assert decide(BOOK, [], unsure=["sciatica"]).level is Level.SELF_CARE
+
+
+@pytest.mark.parametrize("locale", list(Locale))
+def test_doubt_about_an_emergency_symptom_says_act_now_not_an_appointment(locale: Locale) -> None:
+    advice = decide(BOOK, [], unsure=["urinary_retention"], locale=locale).advice  # spec rule 3
+    assert ("call 111 now" if locale is Locale.UK else "call your doctor now") in advice.lower()
+    assert "appointment" not in advice
+
+
+def test_many_doubts_are_summarised_briefly() -> None:
+    doubts = of_tier(Tier.EMERGENCY)[:5]
+    decision = decide(BOOK, [], unsure=doubts)
+    assert "5 warning signs" in decision.advice and len(decision.advice.split()) <= 45
+
+
+@pytest.mark.parametrize("finding_id", of_tier(Tier.LIFE_THREAT))
+@pytest.mark.parametrize("locale", list(Locale))
+def test_a_life_threat_says_call_999_or_911_now(finding_id: str, locale: Locale) -> None:
+    decision = decide(BOOK, [finding_id, "sciatica"], locale=locale)  # spec rules 7 and 8
+    assert decision.level is Level.EMERGENCY and decision.reasons[0].rule == "life_threat"
+    assert ("Call 999 now" if locale is Locale.UK else "Call 911 now") in decision.advice
+    assert set(decision.reasons[0].sources) & set(BOOK.guidance)
+
+
+def test_no_warning_signs_only_when_every_one_was_denied() -> None:
+    warning = [f for f in IDS if BOOK.findings[f].tier in (Tier.EMERGENCY, Tier.URGENT)]
+    assert decide(BOOK, []).why == ""  # nothing known: say nothing (spec rule 10)
+    assert decide(BOOK, [], absent=warning[1:]).why == ""
+    assert "did not tell me about any warning signs" in decide(BOOK, [], absent=warning).why
 
 
 def test_nothing_is_self_care_with_a_cited_default() -> None:
@@ -76,11 +112,11 @@ def test_nothing_is_self_care_with_a_cited_default() -> None:
     assert decision.reasons[0].sources
 
 
-def test_every_reason_cites_seed_files() -> None:
+def test_every_reason_cites_its_sources() -> None:
     decision = decide(BOOK, IDS)
     for reason in decision.reasons:
         assert reason.sources
-        assert all(name.endswith(".txt") for name in reason.sources)
+        assert all(name.endswith(".txt") or name in BOOK.guidance for name in reason.sources)
     listed = {fid for reason in decision.reasons for fid in reason.findings}
     assert listed == {fid for fid in IDS if BOOK.findings[fid].tier is not Tier.CONTEXT}
 
@@ -114,6 +150,11 @@ def test_advice_names_the_right_service_and_ends_with_the_safety_net(locale: Loc
     foreign = ["999", "A&E", "111", "GP"] if other is Locale.UK else ["911", "emergency room", "ER"]
     assert not any(word in decision.spoken().split() for word in foreign if " " not in word)
     assert decision.spoken().endswith(decision.safety_net)
+    if level is Level.EMERGENCY:
+        # Never "call 111 if it gets worse" after "go to A&E now" (spec, Advice wording).
+        assert "111" not in decision.safety_net and "your doctor" not in decision.safety_net
+        assert ("999" if locale is Locale.UK else "911") in decision.safety_net
+        return
     net_service = "111" if locale is Locale.UK else "your doctor"
     assert net_service in decision.safety_net
     assert ("A&E" if locale is Locale.UK else "ER") in decision.safety_net

@@ -49,7 +49,7 @@ def test_emergency_volunteered_then_confirmed(locale: Locale) -> None:
     assert lines[2].startswith("You said you have new trouble starting to pee") and lines[2].endswith("Is that right?")
     advice = ADVICE[locale].by_level
     assert lines[3] == advice[Level.EMERGENCY]  # emergency advice at once, no more questions
-    assert "trouble starting to pee" in lines[4] and lines[5] == ADVICE[locale].safety_net
+    assert "trouble starting to pee" in lines[4] and lines[5] == ADVICE[locale].safety_net_emergency
     assert lines[-1] == PHRASES.texts["offer_repeat"].get(locale)
 
 
@@ -112,8 +112,10 @@ def test_three_silences_on_an_emergency_question_count_as_unsure() -> None:
     status, lines = session(["my back", "", "", ""] + ["no"] * 12, UK)
     assert status == 0
     assert PHRASES.texts["unanswered"].uk in lines
-    assert any(line.startswith(ADVICE[UK].by_level[Level.URGENT]) for line in lines)  # urgent, not self care
-    assert any("You were not sure about numbness or tingling between your legs" in line for line in lines)
+    # Doubt about an emergency symptom: act now, not an appointment (spec rule 3).
+    assert any(line.startswith("You were not sure about numbness or tingling between your legs") and
+               line.endswith("Call 111 now and tell them.") for line in lines)
+    assert not any(line.startswith(ADVICE[UK].by_level[Level.SELF_CARE]) for line in lines)
 
 
 def test_unsure_twice_is_rephrased_then_treated_as_at_least_urgent() -> None:
@@ -122,8 +124,7 @@ def test_unsure_twice_is_rephrased_then_treated_as_at_least_urgent() -> None:
     assert status == 0
     assert PHRASES.texts["retry"].us in lines
     assert "Has anything changed with your bladder?" in " ".join(lines)
-    assert any("You were not sure about" in line for line in lines)
-    assert ADVICE[US].by_level[Level.URGENT] in " ".join(lines)
+    assert any("You were not sure about" in line and "Call your doctor now" in line for line in lines)
 
 
 def test_end_of_input_mid_question_ends_safely() -> None:
@@ -185,12 +186,13 @@ def test_json_lines_protocol_reads_one_answer_per_ask() -> None:
                                              "ask_urinary_incontinence"]
     assert asks[3]["kind"] == "confirm" and asks[3]["asks_about"] == ["urinary_retention"]
     decision = events[-2]
-    assert set(decision) == {"event", "level", "findings", "reasons", "advice", "safety_net"}
+    assert {"event", "level", "findings", "reasons", "advice", "safety_net"} <= set(decision)  # keys only added
+    assert decision["complete"] is True and decision["end"] == "completed"
     assert decision["level"] == "emergency"
     assert decision["findings"]["present"] == ["urinary_incontinence", "back_pain"]
     assert "urinary_retention" in decision["findings"]["absent"]
     assert decision["reasons"][0]["rule"] == "emergency_finding"
-    assert decision["safety_net"] == ADVICE[US].safety_net and "911" in decision["advice"]
+    assert decision["safety_net"] == ADVICE[US].safety_net_emergency and "911" in decision["advice"]
 
 
 def test_json_end_of_input_still_decides_and_ends() -> None:
@@ -199,6 +201,10 @@ def test_json_end_of_input_still_decides_and_ends() -> None:
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["event"] for e in events[-2:]] == ["decision", "end"]
     assert events[-3] == {"event": "say", "text": ADVICE[UK].safety_net}
+    # Spec rule 9: an early end is not complete, says why, and never carries self-care advice.
+    assert events[-2]["complete"] is False and events[-2]["end"] == "end_of_input"
+    assert events[-1]["reason"] == "end_of_input"
+    assert "Most back pain" not in events[-2]["advice"]
 
 
 def test_report_is_owner_only_and_records_every_turn(tmp_path: Path) -> None:

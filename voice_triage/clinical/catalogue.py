@@ -35,6 +35,7 @@ LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
 class Tier(str, Enum):
     """Where a finding sits in the specification's tables."""
 
+    LIFE_THREAT = "life_threat"  # rule 7 and 8: call 999 / 911 now; detected, never asked
     EMERGENCY = "emergency"
     URGENT = "urgent"
     RISK = "risk"
@@ -77,10 +78,16 @@ class Rule:
 
 @dataclass(frozen=True)
 class Advice:
+    """What the assistant says at the end, for one locale (advice.yaml)."""
+
     locale: Locale
     by_level: dict[Level, str]
+    life_threat: str  # rule 7 and 8: call 999 / 911 now
     safety_net: str
-    unsure: str
+    safety_net_emergency: str  # never "call 111 if it gets worse" after "go to A&E now"
+    unsure_emergency: str  # rule 3: doubt about an emergency symptom, act now
+    unsure_other: str  # rule 4: doubt about an urgent symptom or a risk factor
+    many: str  # "5 warning signs, including A and B": a long list is not followed when heard once
     why: str
     why_none: str
 
@@ -91,6 +98,7 @@ class Rulebook:
 
     sources: dict[str, str]
     findings: dict[str, Finding]
+    guidance: dict[str, str]
     rules: tuple[Rule, ...]
     advice: dict[Locale, Advice]
 
@@ -130,12 +138,13 @@ def _sources(mapping: LineDict, file: str, prefix: str, known: dict[str, str]) -
     return cited
 
 
-def load_sources(file: str = "sources.yaml") -> dict[str, str]:
+def load_sources(file: str = "sources.yaml", section: str = "sources") -> dict[str, str]:
+    """The seed documents (``sources``) or the named public guidance (``guidance``) by id."""
     doc = load_data_file(file)
-    check_keys(doc, file, "", ["sources"])
-    table = doc["sources"]
-    check_keys(table, file, "sources", table.keys() if isinstance(table, dict) else ())
-    return {name: get_str(table, name, file, "sources") for name in table}
+    check_keys(doc, file, "", ["sources", "guidance"])
+    table = doc[section]
+    check_keys(table, file, section, table.keys() if isinstance(table, dict) else ())
+    return {name: get_str(table, name, file, section) for name in table}
 
 
 def load_findings(sources: dict[str, str], file: str = "findings.yaml") -> dict[str, Finding]:
@@ -211,7 +220,9 @@ def load_advice(file: str = "advice.yaml") -> dict[Locale, Advice]:
     for locale in Locale:
         prefix = f"locales.{locale.value}"
         entry = locales[locale.value]
-        check_keys(entry, file, prefix, ["advice", "safety_net", "unsure", "why", "why_none"])
+        keys = ["advice", "life_threat", "safety_net", "safety_net_emergency", "unsure_emergency", "unsure_other",
+                "many", "why", "why_none"]
+        check_keys(entry, file, prefix, keys)
         by_level_doc = entry["advice"]
         check_keys(by_level_doc, file, f"{prefix}.advice", [level.value for level in Level])
         result[locale] = Advice(
@@ -219,8 +230,12 @@ def load_advice(file: str = "advice.yaml") -> dict[Locale, Advice]:
             by_level={
                 level: get_str(by_level_doc, level.value, file, f"{prefix}.advice") for level in Level
             },
+            life_threat=get_str(entry, "life_threat", file, prefix),
             safety_net=get_str(entry, "safety_net", file, prefix),
-            unsure=get_str(entry, "unsure", file, prefix),
+            safety_net_emergency=get_str(entry, "safety_net_emergency", file, prefix),
+            unsure_emergency=get_str(entry, "unsure_emergency", file, prefix),
+            unsure_other=get_str(entry, "unsure_other", file, prefix),
+            many=get_str(entry, "many", file, prefix),
             why=get_str(entry, "why", file, prefix),
             why_none=get_str(entry, "why_none", file, prefix),
         )
@@ -231,9 +246,12 @@ def load_advice(file: str = "advice.yaml") -> dict[Locale, Advice]:
 def load_rulebook() -> Rulebook:
     """Load and validate all clinical content (once per process)."""
     sources = load_sources()
+    guidance = load_sources(section="guidance")
+    citable = {**sources, **guidance}  # a rule may cite public guidance as well as the seeds
     return Rulebook(
         sources=sources,
-        findings=load_findings(sources),
-        rules=load_rules(sources),
+        findings=load_findings(citable),
+        guidance=guidance,
+        rules=load_rules(citable),
         advice=load_advice(),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from .catalogue import Level, Locale, Rule, Rulebook, RuleKind, Tier
 
@@ -60,6 +60,18 @@ def _join_plain(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+#: Doubts named one by one up to this many; more are summarised ("5 warning signs, including A and
+#: B"): advice must be easy to follow when heard once (clinical-spec.md, Advice wording).
+MAX_NAMED: Final = 2
+
+
+def _named(book: Rulebook, ids: list[str], many: str) -> str:
+    plain = [book.findings[f].plain for f in ids]
+    if len(plain) <= MAX_NAMED:
+        return _join_plain(plain)
+    return many.format(count=len(plain), findings=_join_plain(plain[:MAX_NAMED]))
+
+
 def _fires(rule: Rule, book: Rulebook, present: tuple[str, ...], unsure: tuple[str, ...]) -> tuple[str, ...]:
     """The findings that make ``rule`` fire (empty: it does not fire)."""
     def of_tier(ids: tuple[str, ...], tier: Tier) -> tuple[str, ...]:
@@ -81,11 +93,17 @@ def decide(
     present: Iterable[str],
     unsure: Iterable[str] = (),
     locale: Locale = Locale.UK,
+    absent: Iterable[str] | None = None,
 ) -> Decision:
-    """Decide the urgency level for the given finding ids (validated against the rulebook)."""
+    """Decide the urgency level for the given finding ids (validated against the rulebook).
+
+    ``absent``: the findings explicitly denied, when known (a conversation). "No warning signs" is
+    said only when every emergency and urgent finding is among them (rule 10).
+    """
     present_ids = tuple(dict.fromkeys(book.check_ids(present)))
     # A finding both present and unsure is present: doubt never lowers what was affirmed.
     unsure_ids = tuple(fid for fid in dict.fromkeys(book.check_ids(unsure)) if fid not in present_ids)
+    denied = frozenset(book.check_ids(absent)) if absent is not None else None
 
     reasons: list[Reason] = []
     for rule in book.rules:
@@ -105,17 +123,33 @@ def decide(
     level = reasons[0].level
 
     words = book.advice[locale]
-    advice = words.by_level[level]
-    if level is not Level.EMERGENCY:
-        # Rule 3: the advice names each emergency symptom the person was unsure about.
-        unsure_rules = {rule.id for rule in book.rules if rule.kind is RuleKind.UNSURE}
-        doubted = [fid for reason in reasons if reason.rule in unsure_rules for fid in reason.findings]
-        if doubted:
-            # One sentence for all doubts: heard once, a list is easier to follow than repeats.
-            advice += " " + words.unsure.format(finding=". And about ".join(book.findings[f].plain for f in doubted))
-    told = [book.findings[fid].plain for fid in present_ids if book.findings[fid].tier is not Tier.CONTEXT]
-    # With only doubts, the advice already names them; "no warning signs" would contradict it.
-    why = words.why.format(findings=_join_plain(told)) if told else ("" if unsure_ids else words.why_none)
+    tier_of = {fid: book.findings[fid].tier for fid in (*present_ids, *unsure_ids)}
+    safety_net = words.safety_net
+    if level is Level.EMERGENCY:
+        life = any(tier_of[f] is Tier.LIFE_THREAT for f in present_ids)
+        advice = words.life_threat if life else words.by_level[level]
+        safety_net = words.safety_net_emergency
+    else:
+        doubt_rules = {rule.id for rule in book.rules if rule.kind is RuleKind.UNSURE}
+        # Rule 3: doubt about an emergency symptom is "act now", not "an appointment today": the
+        # level's own advice is given only when a rule other than that doubt set the level.
+        from_doubt_only = all(r.rule in doubt_rules for r in reasons if r.level is level)
+        doubted_emergency = [f for f in unsure_ids if tier_of[f] is Tier.EMERGENCY]
+        doubted_other = [f for f in unsure_ids if tier_of[f] in (Tier.URGENT, Tier.RISK)]
+        parts = [] if from_doubt_only and doubted_emergency else [words.by_level[level]]
+        if doubted_emergency:
+            parts.append(words.unsure_emergency.format(finding=_named(book, doubted_emergency, words.many)))
+        if doubted_other:
+            parts.append(words.unsure_other.format(finding=_named(book, doubted_other, words.many)))
+        advice = " ".join(parts)
+    told = [f for f in present_ids if tier_of[f] is not Tier.CONTEXT]
+    warning = [f.id for f in book.findings.values() if f.tier in (Tier.EMERGENCY, Tier.URGENT)]
+    if told:
+        why = words.why.format(findings=_named(book, told, words.many))
+    elif denied is not None and not unsure_ids and all(f in denied for f in warning):
+        why = words.why_none  # rule 10: only when every warning sign was explicitly denied
+    else:
+        why = ""
     return Decision(
         level=level,
         present=present_ids,
@@ -123,6 +157,6 @@ def decide(
         reasons=tuple(reasons),
         advice=advice,
         why=why,
-        safety_net=words.safety_net,
+        safety_net=safety_net,
         locale=locale,
     )

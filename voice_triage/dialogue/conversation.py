@@ -7,13 +7,16 @@ voice loop and the recorded-audio replay all drive the same object.
 
 Safety choices, all from the clinical specification: the cauda equina questions are always asked;
 an emergency finding is read back once before acting on it, and a "no" to that read-back asks the
-direct question again rather than dropping it; doubt (an unsure answer after one rephrased retry,
-an emergency question left unanswered, a stop while a "yes" was still being followed up) is kept
-as "unsure", which the rules turn into at least "urgent". The level always comes from
-``rules.decide`` on the findings collected: the conversation never grades urgency itself.
-The records (events, steps) are in ``dialogue_events.py`` and what answers mean for the findings,
-with the agenda of questions, in ``dialogue_plan.py``; this module does the turn-taking and is the
-import point for all three.
+direct question again rather than dropping it; a threat to life or a request for emergency help
+ends the conversation at once with the 999 / 911 advice; what the person stated is never lost when
+they stop or hang up (rule 9); doubt (an unsure answer after one rephrased retry, an
+emergency question left unanswered) is kept as "unsure", which the rules turn into at least
+"urgent"; a hedged "no" to an emergency question is checked once; a correction asks the
+previous question again. An early end never gives the self-care advice and its decision says it
+is not complete. The level always comes from ``rules.decide`` on the findings collected: the
+conversation never grades urgency itself.
+The records (events, steps) are in ``events.py`` and what answers mean for the findings, with the
+agenda of questions, in ``plan.py``; this module does the turn-taking.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .events import (
     Ask,
     Decided,
     End,
+    EndReason,
     Event,
     Matcher,
     RateChanged,
@@ -42,7 +46,7 @@ from .questions import QuestionBook
 
 __all__ = [
     "RATE_MAX", "RATE_MIN", "RATE_STEP", "REPROMPT_LIMIT", "Ask", "Conversation", "Decided",
-    "End", "Event", "Matcher", "RateChanged", "Reply", "Role", "Say", "Status", "Step",
+    "End", "EndReason", "Event", "Matcher", "RateChanged", "Reply", "Role", "Say", "Status", "Step",
 ]
 
 #: Tries per question, counted separately for silence and for answers not understood: the first two
@@ -77,6 +81,8 @@ class Conversation:
         self._text = ""
         self._no_input = self._no_match = self._unsure = 0
         self._closing = False
+        self._previous: Step | None = None  # the step answered last, for a correction
+        self.end_reason: EndReason | None = None
 
     # --- the public API -------------------------------------------------------------------------
 
@@ -102,6 +108,8 @@ class Conversation:
         understanding = self.matcher.understand(text[:MAX_TEXT_CHARS])
         self.last_understanding = understanding
         if self._closing:
+            if understanding.answer is Answer.EMERGENCY:
+                return self._emergency()
             return self._close(understanding.answer in (Answer.REPEAT, Answer.YES))
         events: list[Event] = self._change_rate(understanding.rate) if understanding.rate else []
         step = self._step
@@ -118,6 +126,14 @@ class Conversation:
         reply = self._reply(understanding, step)
         if reply is None:
             return events + ([self._reask()] if understanding.rate else self._miss(no_input=False))
+        if (reply is Reply.NO and understanding.hedged and step.role is Role.MAIN
+                and any(self._plan.emergency(f) for f in step.asks_about)):
+            # "Not really" to an emergency question: checked once, "yes" still meaning present.
+            self.last_outcome = "hedged no: checked once"
+            self._plan.resolve_findings(step, understanding.findings)
+            check = self._plan.check_step(step)
+            self._step, self._text = check, check.text
+            return [*events, self._reask()]
         if reply is Reply.UNSURE and not self._unsure:
             self._unsure = 1
             self._text = step.retry
@@ -137,7 +153,9 @@ class Conversation:
             return self._close(False)
         return self._miss(no_input=False) if self._step and not self.done else []
 
-    def end_of_input(self) -> list[Event]:
+    def end_of_input(self, reason: EndReason = EndReason.END_OF_INPUT) -> list[Event]:
+        """Hang-up, a closed stream (END_OF_INPUT) or a signal (INTERRUPTED): the safety message,
+        and a decision that keeps everything the person said."""
         self.last_understanding = None
         if self.done:
             return []
@@ -145,9 +163,9 @@ class Conversation:
             self._closing = False
             self.done = True
             self.last_outcome = "closed"
-            return [End()]
+            return [End(self.end_reason or EndReason.COMPLETED)]
         self.last_outcome = "end of input"
-        return self._finish(early=True)
+        return self._finish(reason)
 
     def findings(self) -> dict[str, tuple[str, ...]]:
         """Findings collected so far, by status, in the rulebook's order."""
@@ -174,7 +192,11 @@ class Conversation:
         assert self._step is not None
         if answer is Answer.STOP:
             self.last_outcome = "stop"
-            return self._finish(early=True)
+            return self._finish(EndReason.STOPPED)
+        if answer is Answer.EMERGENCY:
+            return self._emergency()
+        if answer is Answer.CORRECT:
+            return self._go_back()
         if answer is Answer.REPEAT:
             self.last_outcome = "repeat"
             return [self._reask()]
@@ -186,8 +208,11 @@ class Conversation:
 
     def _reply(self, heard: Understanding, step: Step) -> Reply | None:
         named = [m for m in heard.findings if m.id in step.asks_about]
-        if step.role is Role.MAIN and any(m.present for m in named):
-            return Reply.YES  # "no, but it does wake me at night": the named finding wins
+        if (step.role in (Role.MAIN, Role.CHECK) and any(m.present and not m.hedged for m in named)
+                and heard.answer not in (Answer.NO, Answer.UNSURE)):
+            return Reply.YES  # "it does wake me at night": the named finding answers
+        if step.role in (Role.MAIN, Role.CHECK) and named and heard.answer in (Answer.NO, Answer.UNSURE):
+            return Reply.NO if heard.answer is Answer.NO else Reply.UNSURE  # "no, but I have to strain"
         polar = {m.present for m in named}
         answers = {Answer.YES: Reply.YES, Answer.NO: Reply.NO, Answer.UNSURE: Reply.UNSURE}
         if heard.answer in answers:
@@ -226,15 +251,39 @@ class Conversation:
 
     # --- what an answer means, and what comes next -----------------------------------------------
 
+    def _emergency(self) -> list[Event]:
+        """Rule 8: a request for emergency help gets the emergency advice at once."""
+        self.last_outcome = "emergency"
+        self._plan.record("emergency_request", Status.PRESENT)
+        self._closing = False
+        return self._finish(EndReason.EMERGENCY)
+
+    def _go_back(self) -> list[Event]:
+        """A correction: ask the previous question again (its denials forgotten), then this one."""
+        current = self._step
+        assert current is not None
+        self.last_outcome = "correct"
+        previous = self._previous
+        if previous is None or previous.role is Role.OPEN:
+            return [self._say("go_back"), self._reask()]
+        self._plan.forget(previous.asks_about)
+        self._plan.front.insert(0, current)
+        self._previous = None
+        return [self._say("go_back"), self._put(previous)]
+
     def _resolve(self, reply: Reply, heard: Understanding | None) -> list[Event]:
         step = self._step
         assert step is not None
+        self._previous = step
         self._step = None
         if not self.last_outcome.endswith("unanswered"):
             self.last_outcome = "described" if step.role is Role.OPEN else reply.value
         self._plan.resolve(step, reply, heard.findings if heard else ())
         step = self._plan.next_step()
-        return [self._put(step)] if step is not None else self._finish(early=False)
+        if step is not None:
+            return [self._put(step)]
+        reason = EndReason.EMERGENCY if self._plan.life_threat() else EndReason.COMPLETED
+        return self._finish(reason)
 
     # --- the end --------------------------------------------------------------------------------
 
@@ -242,23 +291,30 @@ class Conversation:
         assert self.decision is not None
         return [Say(part) for part in (self.decision.advice, self.decision.why, self.decision.safety_net) if part]
 
-    def _finish(self, early: bool) -> list[Event]:
+    def _finish(self, reason: EndReason) -> list[Event]:
+        early = reason is not EndReason.COMPLETED
         if early:
             self._plan.cut_short(self._step, bool(self._unsure))
         self._step = None
         self._plan.clear()
         self.decision = self._plan.decide()
+        self.end_reason = reason
         found = self.findings()
-        events: list[Event] = [self._say("stopped")] if early else []
+        events: list[Event] = []
+        if reason in (EndReason.STOPPED, EndReason.END_OF_INPUT, EndReason.INTERRUPTED):
+            events.append(self._say("stopped"))
         if early and self.decision.level is Level.SELF_CARE:
             # Cut short: "most back pain gets better" would reassure about questions never asked.
+            spoken = self.questions.phrases.say("stopped", self.locale)
             events.append(Say(self.decision.safety_net))
         else:
+            spoken = self.decision.advice
             events += self._advice()
-        events.append(Decided(self.decision, found["present"], found["absent"], found["unsure"]))
+        events.append(Decided(self.decision, found["present"], found["absent"], found["unsure"],
+                              complete=not early, spoken=spoken, reason=reason))
         if early or not self.offer_repeat:
             self.done = True
-            events.append(End())
+            events.append(End(reason))
         else:
             self._closing = True
             events.append(self._say("offer_repeat"))
@@ -268,4 +324,5 @@ class Conversation:
         self.last_outcome = "repeat" if repeat else "closed"
         self._closing = False
         self.done = True
-        return [*(self._advice() if repeat else []), self._say("goodbye"), End()]
+        reason = self.end_reason or EndReason.COMPLETED
+        return [*(self._advice() if repeat else []), self._say("goodbye"), End(reason)]

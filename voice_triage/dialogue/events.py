@@ -41,19 +41,36 @@ class RateChanged:
     rate: float
 
 
+class EndReason(str, Enum):
+    """Why a conversation ended (the ``end`` event; ``complete`` is true only for COMPLETED)."""
+
+    COMPLETED = "completed"  # every question worth asking was answered
+    STOPPED = "stopped"  # the person said stop
+    END_OF_INPUT = "end_of_input"  # hung up, closed the stream, stayed silent for good
+    INTERRUPTED = "interrupted"  # Ctrl-C or a signal
+    EMERGENCY = "emergency"  # a threat to life or a request for help: the emergency advice at once
+
+
 @dataclass(frozen=True)
 class Decided:
-    """The decision; its words come just before as ``Say`` events (advice, why, safety net)."""
+    """The decision; its words come just before as ``Say`` events (advice, why, safety net).
+
+    ``spoken`` is the advice actually said: after an early end it is never the self-care advice
+    (rule 9), and ``complete`` is false.
+    """
 
     decision: Decision
     present: tuple[str, ...]
     absent: tuple[str, ...]
     unsure: tuple[str, ...]
+    complete: bool = True
+    spoken: str = ""
+    reason: EndReason = EndReason.COMPLETED
 
 
 @dataclass(frozen=True)
 class End:
-    pass
+    reason: EndReason = EndReason.COMPLETED
 
 
 Event = Say | Ask | RateChanged | Decided | End
@@ -66,6 +83,8 @@ class Role(str, Enum):
     CONFIRM = "confirm"  # read-back of an emergency finding before acting on it
     RECHECK = "recheck"  # the direct question again, after a "no" to a read-back
     REGROUP = "regroup"  # the group again, after a "yes" then "no" to every part
+    READBACK = "readback"  # non-emergency findings from the description, confirmed before they count
+    CHECK = "check"  # a hedged "no" to an emergency question, asked once more
 
 
 class Reply(str, Enum):

@@ -72,15 +72,35 @@ class Plan:
 
     def decide(self) -> Decision:
         found = self.findings()
-        return decide(self.book, found["present"], found["unsure"], self.locale)
+        return decide(self.book, found["present"], found["unsure"], self.locale, found["absent"])
 
     # --- what an answer means -------------------------------------------------------------------
+
+    def life_threat(self) -> bool:
+        return any(s is Status.PRESENT and self._tier(f) is Tier.LIFE_THREAT for f, s in self.status.items())
+
+    def resolve_findings(self, step: Step, findings: tuple[FindingMatch, ...]) -> None:
+        """The findings of a reply that does not answer ``step`` yet (a hedged "no" being checked)."""
+        for match in findings:
+            if match.present and match.hedged:
+                self.record(match.id, Status.UNSURE)
+            elif match.present:
+                self._affirm(match.id)
+            elif match.id not in step.asks_about and match.id not in self.status:
+                self.record(match.id, Status.ABSENT)  # a denial of the asked parts waits for the check
 
     def resolve(self, step: Step, reply: Reply, findings: tuple[FindingMatch, ...]) -> None:
         """Record what ``reply`` to ``step`` and the findings the person mentioned mean."""
         asked = () if step.role is Role.OPEN else step.asks_about
-        if step.role is Role.MAIN:
+        if step.role in (Role.MAIN, Role.CHECK):
             self._main(step, reply, findings)
+        elif step.role is Role.READBACK:
+            for f in step.asks_about:
+                if reply is Reply.YES:
+                    self.record(f, Status.PRESENT)
+                elif reply is Reply.UNSURE:
+                    self.record(f, Status.UNSURE)
+                # "no": not what they meant; its own question is still on the agenda
         elif step.role is Role.REGROUP:
             if reply is not Reply.NO:
                 for f in step.asks_about:
@@ -88,22 +108,60 @@ class Plan:
                         self.record(f, Status.UNSURE)
         elif step.role is not Role.OPEN:
             self._single(step, reply)
+        heard_open: list[str] = []
         for match in findings:  # anything else the person mentioned
             if match.id not in asked:
-                if match.present:
+                if match.present and match.hedged:
+                    self.record(match.id, Status.UNSURE)  # "I might have had a fever"
+                elif match.present and step.role is Role.OPEN and self._tier(match.id) not in (
+                        Tier.EMERGENCY, Tier.LIFE_THREAT):
+                    heard_open.append(match.id)
+                elif match.present:
                     self._affirm(match.id)
                 elif match.id not in self.status:
                     self.record(match.id, Status.ABSENT)
+        readback = [f for f in heard_open if self._tier(f) is not Tier.CONTEXT]
+        for f in heard_open:
+            if self._tier(f) is Tier.CONTEXT:
+                self.record(f, Status.PRESENT)
+        if readback:
+            # Non-emergency findings from the description are read back in one sentence before
+            # they raise the level or skip a question (clinical-spec.md, Questions).
+            self.front.append(self.readback_step(tuple(readback)))
+
+    def _tier(self, finding: str) -> Tier:
+        return self.book.findings[finding].tier
+
+    def readback_step(self, findings: tuple[str, ...]) -> Step:
+        plain = [self.book.findings[f].plain for f in findings]
+        said = plain[0] if len(plain) == 1 else ", ".join(plain[:-1]) + " and " + plain[-1]
+        text = self.questions.phrases.say("readback", self.locale).format(findings=said)
+        how = self.questions.phrases.how_to_answer[QuestionKind.CONFIRM].get(self.locale)
+        return Step(Role.READBACK, "readback", QuestionKind.CONFIRM, findings, text, text, how)
+
+    def check_step(self, step: Step) -> Step:
+        """A hedged "no" to an emergency question, asked once more ("yes" still means present)."""
+        text = f"{self.questions.phrases.say('check', self.locale)} {step.retry}"
+        return Step(Role.CHECK, step.id, step.kind, step.asks_about, text, step.retry, step.help, step.example)
+
+    def forget(self, findings: tuple[str, ...]) -> None:
+        """A correction: the person takes back a "no". Only denials are forgotten (never a finding
+        stated present or unsure), so asking again can only raise the level."""
+        for f in findings:
+            if self.status.get(f) is Status.ABSENT:
+                del self.status[f]
 
     def _main(self, step: Step, reply: Reply, findings: tuple[FindingMatch, ...]) -> None:
         for match in findings:
             if match.id in step.asks_about and not match.present:
                 self.record(match.id, Status.ABSENT)
-        named = [m.id for m in findings if m.id in step.asks_about and m.present]
+            elif match.id in step.asks_about and match.hedged:
+                self.record(match.id, Status.UNSURE)
+        named = [m.id for m in findings if m.id in step.asks_about and m.present and not m.hedged]
         open_ids = [f for f in step.asks_about if f not in self.status and f not in named]
+        for f in named:  # a finding the person stated is kept whatever the answer word was
+            self._affirm(f)  # ("no, but I have to strain")
         if reply is Reply.YES:
-            for f in named:
-                self._affirm(f)
             if not named and len(open_ids) == 1:
                 self._affirm(open_ids[0])
             elif open_ids:
@@ -141,7 +199,9 @@ class Plan:
         """A finding said to be present once: emergency ones are read back before acting on them."""
         if self.status.get(finding) is Status.PRESENT:
             return
-        if not self.emergency(finding):
+        if self._tier(finding) is Tier.LIFE_THREAT:
+            self.record(finding, Status.PRESENT)  # acted on at once: never read back first
+        elif not self.emergency(finding):
             self.record(finding, Status.PRESENT)
         elif not any(s.role in (Role.CONFIRM, Role.RECHECK) and s.asks_about == (finding,)
                      for s in self.front + self.agenda):
@@ -173,6 +233,8 @@ class Plan:
     def _worth(self, step: Step) -> bool:
         if step.role in (Role.CONFIRM, Role.RECHECK):
             return self.status.get(step.asks_about[0]) is not Status.PRESENT
+        if step.role is Role.READBACK:
+            return any(self.status.get(f) is not Status.PRESENT for f in step.asks_about)
         if step.role is Role.REGROUP:
             # Only when every part was answered "no": a part skipped because it could not change the
             # advice may be what the "yes" was about.
@@ -193,13 +255,19 @@ class Plan:
         return None
 
     def cut_short(self, current: Step | None, unsure_once: bool) -> None:
-        """The conversation ends early (stop, hang-up): a "yes" still being followed up, or a
-        read-back not yet answered, is doubt, not "no"; so is an emergency question already answered
-        "unsure" once. Then nothing is left to ask."""
+        """The conversation ends early (stop, hang-up). What the person said with certainty is never
+        lost (rule 9): a finding they stated stays present though its read-back is not answered, and
+        so do the emergency findings of a question they answered "yes" while it was being followed up
+        (a yes means at least one of them). Other parts of a "yes" still being followed up are doubt,
+        as is an emergency question already answered "unsure" once. Then nothing is left to ask."""
         pending = ([current] if current else []) + self.front + self.agenda
         for step in pending:
-            if step.role in (Role.FOLLOW, Role.CONFIRM, Role.RECHECK) and self.emergency(step.asks_about[0]):
-                self.record(step.asks_about[0], Status.UNSURE)
+            if step.role in (Role.CONFIRM, Role.RECHECK, Role.READBACK):
+                for f in step.asks_about:
+                    self.record(f, Status.PRESENT)
+            elif step.role is Role.FOLLOW:
+                finding = step.asks_about[0]
+                self.record(finding, Status.PRESENT if self.emergency(finding) else Status.UNSURE)
         if current is not None and current.role is Role.MAIN and unsure_once:
             for f in current.asks_about:
                 if f not in self.status and self.emergency(f):

@@ -98,9 +98,9 @@ def _asks_about(entry: LineDict, prefix: str, kind: QuestionKind, book: Rulebook
         if finding_id not in book.findings:
             raise ContentError(FILE, f"{where(entry, 'asks_about', prefix)}[{index}]",
                                f"unknown finding id {finding_id!r}")
-        if book.findings[finding_id].tier is Tier.CONTEXT:
+        if book.findings[finding_id].tier in UNASKED:
             raise ContentError(FILE, f"{where(entry, 'asks_about', prefix)}[{index}]",
-                               f"{finding_id!r} is context, not something to ask about")
+                               f"{finding_id!r} is {book.findings[finding_id].tier.value}, not something to ask about")
     if len(set(value)) != len(value):
         raise ContentError(FILE, where(entry, "asks_about", prefix), "a finding is listed twice")
     return tuple(value)
@@ -162,8 +162,12 @@ def _check_flow(questions: list[Question], doc: LineDict, book: Rulebook) -> Non
     if questions[1:] and questions[1].section is not Section.EMERGENCY:
         raise ContentError(FILE, "questions[1]", "the emergency questions come first")
     for finding in book.findings.values():
-        if finding.tier is not Tier.CONTEXT and finding.id not in asked:
+        if finding.tier not in UNASKED and finding.id not in asked:
             raise ContentError(FILE, "questions", f"finding {finding.id!r} is never asked")
+
+
+#: Findings never asked about: context, and life threats (heard when said, acted on at once).
+UNASKED: Final = frozenset((Tier.CONTEXT, Tier.LIFE_THREAT))
 
 
 def _probes(doc: LineDict, book: Rulebook) -> dict[str, Probe]:
@@ -184,7 +188,7 @@ def _probes(doc: LineDict, book: Rulebook) -> dict[str, Probe]:
             confirm=_optional(entry, "confirm", prefix),
         )
     for finding in book.findings.values():
-        if finding.tier is not Tier.CONTEXT and finding.id not in probes:
+        if finding.tier not in UNASKED and finding.id not in probes:
             raise ContentError(FILE, "probes", f"missing probe for finding {finding.id!r}")
     return probes
 

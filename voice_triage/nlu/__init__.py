@@ -4,7 +4,7 @@
 templates); ``matcher`` reads an utterance with it. No audio library is imported here.
 """
 
-from .findings import FindingMatch
+from .base import FindingMatch
 from .grammar import Grammar, load_grammar
 from .matcher import Answer, Matcher, RateChange, Understanding, load_matcher
 

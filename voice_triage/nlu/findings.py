@@ -21,6 +21,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from ..errors import ContentError
+from .base import FindingMatch
 from .grammar import Grammar, Lexicon, Token
 
 #: Word-level typo correction (rapidfuzz ratio, 0-100). Lower catches more recognizer slips
@@ -42,16 +43,6 @@ INTERJECTIONS: Final = frozenset(
 )
 _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this"))
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
-
-
-@dataclass(frozen=True)
-class FindingMatch:
-    """A finding mentioned in the utterance. ``score`` is 0-1; ``span`` is the words that said it."""
-
-    id: str
-    present: bool
-    score: float
-    span: str
 
 
 @dataclass(frozen=True)
@@ -99,6 +90,9 @@ class FindingReader:
                     negated = any(w in self.lex.cues for w in words)
                     if not content:
                         raise ContentError(phrase.file, f"line {phrase.line}", f"{phrase.text!r} has no content words")
+                    if len(content) == 1 and content <= self.lex.not_alone:
+                        raise ContentError(phrase.file, f"line {phrase.line}",
+                                           f"{phrase.text!r} comes down to the everyday word {min(content)!r}")
                     seen = owner.setdefault((content, negated), fid)
                     if seen != fid:
                         raise ContentError(
@@ -166,7 +160,8 @@ class FindingReader:
                 for match in self._match_piece(piece):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
-                    if old is None or (match.present, match.score) > (old.present, old.score):
+                    if old is None or (match.present, not match.hedged, match.score) > (
+                            old.present, not old.hedged, old.score):
                         best[match.id] = match
         return tuple(best.values())
 
@@ -199,7 +194,10 @@ class FindingReader:
         if not hits:
             return []
         cues = [i for i, w in enumerate(words) if w in self.lex.cues and i not in hedged_at]
+        # "can't stop it leaking", "won't go away": the cue negates the verb, not the symptom.
+        inverted = {i for i in cues if any(w in self.lex.inverters for w in words[i + 1 : i + 3])}
         resets = [s for s, _ in find_seqs(words, self.lex.resets)]
+        sites = {w for w in words if w in self.lex.other_sites}
 
         def in_scope(cue: int, hit: _Hit) -> bool:
             return cue <= hit.end and not any(cue < r <= hit.start for r in resets)
@@ -212,7 +210,9 @@ class FindingReader:
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
-            scoped = [c for c in cues if in_scope(c, hit)]
+            if self._about_someone_else(words, hit):
+                continue  # "my mum had cancer": not the person's own history
+            scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
             hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
             # A phrase that carries its own negation ("can't pee") is present when negated and
             # absent in its plain form ("I can pee"); any other phrase is absent when negated.
@@ -225,12 +225,23 @@ class FindingReader:
                 present = False
             elif hit.cand.absent_only and present:
                 continue
+            if not present and sites - hit.cand.words:
+                continue  # "no tingling in my hands" rules nothing out about the saddle or the legs
             first = min(hit.start, *scoped) if scoped else hit.start
             while first > 0 and not piece[first].shown:  # "haven't" → have + not: start at "haven't"
                 first -= 1
             span = " ".join(t.shown for t in piece[first : hit.end + 1] if t.shown)
-            out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span))
+            clause = " ".join(t.shown for t in piece if t.shown)
+            out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span, clause,
+                                    (piece[first].at, piece[hit.end].at), hedged and present))
         return out
+
+    def _about_someone_else(self, words: list[str], hit: _Hit) -> bool:
+        """Another person is named before the finding and the person never comes back into it."""
+        others = [i for i in range(hit.start) if words[i] in self.lex.others]
+        if not others:
+            return False
+        return not any(w in self.lex.self_words for w in words[others[-1] + 1 : hit.end + 1])
 
     @staticmethod
     def _place(

@@ -15,13 +15,14 @@ import functools
 from collections.abc import Sequence
 from typing import Final
 
+from .base import ANSWER_KINDS, RATE_KINDS
 from .lexicon import Lexicon, Token
 from .phrases import (
-    ANSWER_KINDS,
     ANSWERS_FILE,
+    CUE_KINDS,
     NEGATION_FILE,
-    RATE_KINDS,
     SYMPTOMS_FILE,
+    AnswerPhrases,
     Phrase,
     load_answers,
     load_lexicon,
@@ -31,10 +32,12 @@ from .phrases import (
 __all__ = [
     "ANSWERS_FILE",
     "ANSWER_KINDS",
+    "CUE_KINDS",
     "NEGATION_FILE",
     "QUESTION_KINDS",
     "RATE_KINDS",
     "SYMPTOMS_FILE",
+    "AnswerPhrases",
     "Grammar",
     "Lexicon",
     "Phrase",
@@ -63,14 +66,22 @@ class Grammar:
         rates: dict[str, tuple[Phrase, ...]],
         findings: dict[str, tuple[Phrase, ...]],
         absent_only: dict[str, tuple[Phrase, ...]],
-        unsure_anywhere: tuple[str, ...],
         lexicon: Lexicon,
         spoken: dict[str, tuple[str, ...]] | None = None,
         normal: dict[str, tuple[Phrase, ...]] | None = None,
+        hedged_no: tuple[str, ...] = (),
+        cues: dict[str, tuple[str, ...]] | None = None,
+        generic: tuple[str, ...] = (),
+        subjects: frozenset[str] = frozenset(),
+        auxiliaries: frozenset[str] = frozenset(),
     ) -> None:
+        self.subjects = subjects  # "it does", "we haven't": a subject and an auxiliary answer
+        self.auxiliaries = auxiliaries
         self.spoken = spoken or {}
         self.normal = normal or {}  # phrases saying a body part is normal: the finding is absent
-        self.unsure_anywhere = unsure_anywhere
+        self.hedged_no = hedged_no  # conventional negatives: "no", hedged
+        self.cues = cues or {}  # answer cues read anywhere, by kind (CUE_KINDS)
+        self.generic = generic  # "any of that": what was asked about, after a pronoun + auxiliary
         self.answers = answers
         self.misheard = misheard
         self.rates = rates
@@ -114,16 +125,20 @@ def load_grammar() -> Grammar:
     """Load, expand and validate every grammar file (once per process)."""
     from ..clinical.catalogue import load_rulebook
 
-    answers, rates, misheard, anywhere, spoken = load_answers()
+    loaded = load_answers()
     findings, absent_only, normal = load_symptoms(load_rulebook().findings)
     return Grammar(
-        answers=answers,
-        misheard={k: tuple(p.text for p in v) for k, v in misheard.items()},
-        rates=rates,
+        answers=loaded.answers,
+        misheard={k: tuple(p.text for p in v) for k, v in loaded.misheard.items()},
+        rates=loaded.rates,
         findings=findings,
         absent_only=absent_only,
-        unsure_anywhere=tuple(p.text for p in anywhere["unsure"]),
         lexicon=load_lexicon(),
-        spoken={k: tuple(p.text for p in v) for k, v in spoken.items()},
+        spoken={k: tuple(p.text for p in v) for k, v in loaded.spoken.items()},
         normal=normal,
+        hedged_no=tuple(p.text for p in loaded.hedged_no),
+        cues={k: tuple(p.text for p in v) for k, v in loaded.cues.items()},
+        generic=tuple(p.text for p in loaded.generic),
+        subjects=loaded.subjects,
+        auxiliaries=loaded.auxiliaries,
     )

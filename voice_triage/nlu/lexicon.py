@@ -27,6 +27,7 @@ class Token(NamedTuple):
 
     word: str
     shown: str
+    at: int = -1  # position in the utterance's token list (set by the matcher)
 
 
 class Lexicon:
@@ -42,6 +43,11 @@ class Lexicon:
         self.cues: frozenset[str] = frozenset(doc["cues"])
         self.ignore: frozenset[str] = frozenset(doc["ignore"]) - self.cues
         self.hesitations: frozenset[str] = frozenset(doc["hesitations"])
+        self.inverters: frozenset[str] = frozenset(doc.get("inverters") or ())
+        self.others: frozenset[str] = frozenset(doc.get("others") or ())
+        self.self_words: frozenset[str] = frozenset(doc.get("self_words") or ())
+        self.other_sites: frozenset[str] = frozenset(doc.get("other_sites") or ())
+        self.not_alone: frozenset[str] = frozenset(doc.get("not_alone") or ())
         self.fillers: tuple[tuple[str, ...], ...] = tuple(tuple(str(f).split()) for f in doc["fillers"])
         # Rewrites and the phrase classes are matched on normalised words, so expand then normalise.
         self.rewrites: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
@@ -79,7 +85,8 @@ class Lexicon:
         elif word.endswith("n't") and len(word) > 3:
             result = (word[:-3], "not")
         else:
-            word = word.replace("'", "") if word.endswith("'s") else word
+            # "back's", "bladder's": a possessive or "is", so the stem ("it's" is a contraction above).
+            word = word[:-2] if word.endswith("'s") and len(word) > 2 else word
             result = (self.lemmas.get(word, word),)
         if len(self._cache) < 50_000:
             self._cache[raw] = result

@@ -15,14 +15,16 @@ from typing import Any, Final
 
 from ..content import LineDict, LineList, check_keys, load_data_file, load_yaml
 from ..errors import ContentError
+from .base import ANSWER_KINDS, RATE_KINDS
 from .lexicon import Lexicon
 from .templates import Expander, TemplateError
 
 ANSWERS_FILE: Final = "answers.yaml"
 SYMPTOMS_FILE: Final = "symptoms.yaml"
 NEGATION_FILE: Final = "negation.yaml"
-ANSWER_KINDS: Final = ("yes", "no", "unsure", "repeat", "help", "stop")
-RATE_KINDS: Final = ("slower", "faster")
+#: The kinds of answer cue read anywhere in an utterance (answers.yaml `cues`), in the order
+#: nlu/answers.py checks them.
+CUE_KINDS: Final = ("emergency", "correct", "help", "repeat", "stop", "revise", "unsure", "yes", "no")
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,16 @@ def _section(doc: LineDict, key: str, file: str, allowed: Sequence[str], require
     return result
 
 
+def _spoken_section(doc: LineDict, file: str) -> LineDict:
+    """The short spoken lists: every answer and rate change, the newer commands optional."""
+    optional = ("emergency", "correct")
+    table = doc["spoken"]
+    required = [k for k in (*ANSWER_KINDS, *RATE_KINDS) if k not in optional]
+    check_keys(table, file, "spoken", required, optional)
+    result: LineDict = table
+    return result
+
+
 def _load(name: str, path: Path | None) -> tuple[LineDict, str]:
     """A shipped file by name (cached), or any file by path (tests, authoring); errors name it."""
     if path is None:
@@ -98,9 +110,26 @@ def _load(name: str, path: Path | None) -> tuple[LineDict, str]:
     return load_yaml(path, str(path)), str(path)
 
 
-def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]], ...]:
+@dataclass(frozen=True)
+class AnswerPhrases:
+    """answers.yaml, expanded: whole-utterance phrases per answer and rate change, the words a
+    recognizer mishears, the short spoken lists, the hedged negatives, and the cues read anywhere."""
+
+    answers: dict[str, tuple[Phrase, ...]]
+    rates: dict[str, tuple[Phrase, ...]]
+    misheard: dict[str, tuple[Phrase, ...]]
+    spoken: dict[str, tuple[Phrase, ...]]
+    hedged_no: tuple[Phrase, ...]
+    cues: dict[str, tuple[Phrase, ...]]
+    generic: tuple[Phrase, ...]
+    subjects: frozenset[str]
+    auxiliaries: frozenset[str]
+
+
+def load_answers(path: Path | None = None) -> AnswerPhrases:
     doc, file = _load(ANSWERS_FILE, path)
-    check_keys(doc, file, "", ["answers", "rates", "unsure_anywhere"], ["rules", "misheard", "spoken"])
+    check_keys(doc, file, "", ["answers", "rates", "hedged_no", "cues", "generic", "subjects", "auxiliaries"],
+               ["rules", "misheard", "spoken"])
     expander = _expander(doc, file)
     groups: list[dict[str, tuple[Phrase, ...]]] = []
     for key, kinds in (("answers", ANSWER_KINDS), ("rates", RATE_KINDS)):
@@ -116,10 +145,13 @@ def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]
             k: _expand_list(expander, table[k], file, f"misheard.{k}", k, table.lines[k]) for k in table
         }
         _no_clashes([*groups[0].values(), *misheard.values()], "answers")
-    anywhere = _expand_list(expander, doc["unsure_anywhere"], file, "unsure_anywhere", "unsure", doc.line)
+    hedged = _expand_list(expander, doc["hedged_no"], file, "hedged_no", "no", doc.lines["hedged_no"])
+    generic = _expand_list(expander, doc["generic"], file, "generic", "generic", doc.lines["generic"])
+    cue_table = _section(doc, "cues", file, CUE_KINDS, required=True)
+    cues = {k: _expand_list(expander, cue_table[k], file, f"cues.{k}", k, cue_table.lines[k]) for k in CUE_KINDS}
     spoken: dict[str, tuple[Phrase, ...]] = {}
     spoken_doc: dict[str, Any] = (
-        _section(doc, "spoken", file, (*ANSWER_KINDS, *RATE_KINDS), required=True) if "spoken" in doc else {}
+        _spoken_section(doc, file) if "spoken" in doc else {}
     )
     for kind in spoken_doc:
         known = {p.text for p in {**groups[0], **groups[1]}[kind]}
@@ -128,7 +160,14 @@ def load_answers(path: Path | None = None) -> tuple[dict[str, tuple[Phrase, ...]
             if phrase.text not in known:
                 raise ContentError(file, f"line {phrase.line}",
                                    f"spoken phrase {phrase.text!r} is not one of the {kind!r} answer phrases")
-    return groups[0], groups[1], misheard, {"unsure": anywhere}, spoken
+    words = {}
+    for key in ("subjects", "auxiliaries"):
+        items = doc[key]
+        if not isinstance(items, LineList) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a list of words")
+        words[key] = frozenset(str(i) for i in items)
+    return AnswerPhrases(groups[0], groups[1], misheard, spoken, hedged, cues, generic, words["subjects"],
+                         words["auxiliaries"])
 
 
 def load_symptoms(
@@ -168,11 +207,13 @@ def load_symptoms(
 def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
-    check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules"])
+    optional = ["inverters", "others", "self_words", "other_sites", "not_alone"]
+    check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
     for key in ("contractions", "numbers", "lemmas"):
         if not isinstance(doc[key], dict):
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a mapping")
-    for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations"):
+    for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations",
+                *(k for k in optional if k in doc)):
         items = doc[key]
         if not isinstance(items, LineList) or not items:
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a non-empty list")

@@ -46,11 +46,14 @@ def event_json(event: Event) -> dict[str, Any] | None:
             "findings": {"present": list(event.present), "absent": list(event.absent),
                          "unsure": list(event.unsure)},
             "reasons": [reason.as_json() for reason in decision.reasons],
-            "advice": decision.advice,
+            # The advice actually spoken: after an early end never the self-care advice (rule 9).
+            "advice": event.spoken or decision.advice,
             "safety_net": decision.safety_net,
+            "complete": event.complete,
+            "end": event.reason.value,
         }
     if isinstance(event, End):
-        return {"event": "end"}
+        return {"event": "end", "reason": event.reason.value}
     return None  # RateChanged: speech rate means nothing on a text stream
 
 

@@ -1,0 +1,245 @@
+"""The answer in an utterance, read from cues and their scope rather than matched as a whole.
+
+People do not answer in template shapes: "well, yes actually", "no, not for ages", "thankfully
+no", "it did", "no, sorry, yes", "get me an ambulance". So an utterance is read in steps, each a
+cue from ``grammars/answers.yaml`` with the scope it governs:
+
+1. the whole utterance, after fillers, against the answer phrases (fast and exact);
+2. commands anywhere: an emergency request, a correction of the previous answer, a request for
+   help or a repeat, a request to stop ("that's enough questions");
+3. a revision inside the utterance ("no, sorry, yes", "wait, I meant yes"): only what follows the
+   last revision cue is read for the answer;
+4. doubt anywhere ("I can't tell", "maybe") is ``unsure``; a conventional negative ("not really")
+   is ``no``, hedged;
+5. an answer word leading or trailing a clause ("thankfully no"), or a subject with an auxiliary
+   that ends its clause ("it does", "we haven't had any of that");
+6. what the findings said: a symptom stated present answers yes, only denials answer no.
+
+Cue words inside a finding's own words are the finding's: "I don't know if my bladder is full"
+is a symptom, not doubt; "no numbness" is a denial (its leading "no" still answers). A negative
+verb with more words after it ("I can't hold it in") is a statement, never a bare "no".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from typing import Final
+
+from rapidfuzz import fuzz, process
+
+from .base import Answer, FindingMatch
+from .grammar import Grammar, Lexicon, Token
+
+#: Whole-utterance fuzzy answer match (rapidfuzz ratio). High on purpose: a wrong answer is worse
+#: than asking again; short words ("yes"/"yet"/"no") are handled by exact lists and the typo rules.
+ANSWER_MIN_SCORE: Final = 88
+ANSWER_FUZZY_MIN_CHARS: Final = 6
+#: A repeat request is a short utterance: "sorry, say that again"; longer ones describe something.
+REPEAT_MAX_WORDS: Final = 12
+
+Seqs = frozenset[tuple[str, ...]]
+_REPEATS: Final = re.compile(r"(.)\1+")
+
+
+def spans_of(words: list[str], seqs: Seqs, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any sequence within words[lo:hi], earliest first."""
+    hi = len(words) if hi is None else hi
+    firsts = {seq[0] for seq in seqs}
+    found = []
+    for i in range(lo, hi):
+        if words[i] not in firsts:
+            continue
+        for seq in seqs:
+            n = len(seq)
+            if i + n <= hi and tuple(words[i : i + n]) == seq:
+                found.append((i, i + n))
+    return sorted(found)
+
+
+class AnswerReader:
+    """Reads the answer of an utterance (see the module docstring)."""
+
+    def __init__(self, grammar: Grammar, context_ids: Collection[str] = ()) -> None:
+        self.lex: Lexicon = grammar.lexicon
+        self.whole: dict[tuple[str, ...], Answer] = {}
+        for kind, phrases in grammar.answers.items():
+            for phrase in phrases:
+                self.whole.setdefault(self._key(phrase.text), Answer(kind))
+        self.misheard = {self._key(t): Answer(k) for k, texts in grammar.misheard.items() for t in texts}
+        self.hedged = self._seqs(grammar.hedged_no)
+        self.cues: dict[str, Seqs] = {k: self._seqs(v) for k, v in grammar.cues.items()}
+        self.generic = self._seqs(grammar.generic)
+        self.subjects = grammar.subjects
+        self.auxiliaries = grammar.auxiliaries
+        self.context = frozenset(context_ids)  # back_pain, leg_pain: no answer by themselves
+        self._choices = [" ".join(k) for k in self.whole]
+        self._choice_neg = [any(w in self.lex.cues for w in c) for c in self.whole]
+        self._single = {k[0]: a for k, a in self.whole.items() if len(k) == 1 and a in (Answer.YES, Answer.NO)}
+
+    def _key(self, text: str) -> tuple[str, ...]:
+        return tuple(self.lex.words(text))
+
+    def _seqs(self, texts: Iterable[str]) -> Seqs:
+        """Normalised word sequences; a cue made only of hesitation sounds ("mm hmm") drops out."""
+        return frozenset(key for key in map(self._key, texts) if key)
+
+    # --- entry point ------------------------------------------------------------------------------
+
+    def read(self, tokens: list[Token], clauses: list[list[Token]],
+             findings: Iterable[FindingMatch]) -> tuple[Answer | None, bool]:
+        """The answer and whether it was hedged."""
+        words = [t.word for t in tokens]
+        if not words:
+            return None, False
+        found = list(findings)
+        # Cue words inside a finding's words belong to it (the first word may still answer).
+        claimed = {i for f in found for i in range(max(f.at[0], 1), f.at[1] + 1)}
+        lo, hi = self._core(words)
+        key = tuple(words[lo:hi])
+        whole = self.whole.get(key) or self.misheard.get(key) or self._typo(key)
+        if whole is not None:
+            return whole, False
+        if key in self.hedged:
+            return Answer.NO, True
+
+        def has(kind: str, start: int = 0, claims: set[int] = claimed) -> bool:
+            return any(not claims.intersection(range(s, e)) for s, e in spans_of(words, self.cues[kind], start))
+
+        present = [f for f in found if f.present and f.id not in self.context]
+        # A request for an ambulance counts wherever it is, inside a finding's words or not.
+        if has(Answer.EMERGENCY.value, claims=set()):
+            return Answer.EMERGENCY, False
+        for kind in (Answer.CORRECT, Answer.HELP):
+            if has(kind.value):
+                return kind, False
+        if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
+            return Answer.REPEAT, False
+        if has("stop") and not present:
+            return Answer.STOP, False
+        start = self._revised(words, claimed)
+        if has("unsure", start):
+            return Answer.UNSURE, False
+        if any(not claimed.intersection(range(s, e)) for s, e in spans_of(words, self.hedged, start)):
+            return Answer.NO, True
+        said = self._said(words, clauses, claimed, start)
+        if said is not None:
+            return said, False
+        later = [f for f in found if f.at[0] >= start] if start else found
+        if any(f.present and f.id not in self.context for f in later):
+            return Answer.YES, False
+        if later and not any(f.present for f in later):
+            return Answer.NO, False
+        return self._fuzzy(key), False
+
+    # --- steps ------------------------------------------------------------------------------------
+
+    def _core(self, words: list[str]) -> tuple[int, int]:
+        """The utterance without leading and trailing fillers ("well no", "yes thanks")."""
+        lo, hi = 0, len(words)
+        changed = True
+        while changed and hi - lo > 1:
+            changed = False
+            for filler in self.lex.fillers:
+                n = len(filler)
+                if hi - lo > n and tuple(words[lo : lo + n]) == filler:
+                    lo, changed = lo + n, True
+                if hi - lo > n and tuple(words[hi - n : hi]) == filler:
+                    hi, changed = hi - n, True
+        return lo, hi
+
+    def _typo(self, key: tuple[str, ...]) -> Answer | None:
+        """One typed word: "noo", "yesss", "yse", "y", "n"."""
+        if len(key) != 1:
+            return None
+        word = key[0]
+        if word in ("y", "n"):
+            return Answer.YES if word == "y" else Answer.NO
+        collapsed = _REPEATS.sub(r"\1", word)
+        if collapsed in self._single:
+            return self._single[collapsed]
+        if len(word) == 3 and sorted(word) == sorted("yes"):
+            return Answer.YES
+        return None
+
+    def _revised(self, words: list[str], claimed: set[int]) -> int:
+        """Where the answer starts: after the last revision cue that an answer follows."""
+        start = 0
+        answer_cues = self.cues["yes"] | self.cues["no"] | self.cues["unsure"]
+        for _s, e in spans_of(words, self.cues["revise"]):
+            if spans_of(words, answer_cues, e) and not claimed.intersection(range(_s, e)):
+                start = e
+        return start
+
+    def _said(self, words: list[str], clauses: list[list[Token]], claimed: set[int], start: int) -> Answer | None:
+        """A yes or no word leading or trailing a clause, or a subject + auxiliary ending one."""
+        for clause in clauses:
+            at = [t.at for t in clause if t.at >= start]
+            if not at:
+                continue
+            lo, hi = at[0], at[-1] + 1
+            free = [i for i in range(lo, hi) if i not in claimed]
+            if not free:
+                continue
+            yes = [s for s, e in spans_of(words, self.cues["yes"], lo, hi) if s not in claimed]
+            no = [s for s, e in spans_of(words, self.cues["no"], lo, hi) if s not in claimed]
+            # An answer word counts at the edges of its clause, or anywhere in a short clause
+            # ("i have actually yeah lost weight"); "no" before a symptom word is that symptom's.
+            edge = {free[0], free[-1]}
+            short = hi - lo <= 4
+            yes = [s for s in yes if s in edge or short or words[s] in ("yes", "yeah", "yep")]
+            no = [s for s in no if s in edge or short]
+            if yes and no:
+                return None  # "yes no": both, with no correction between them: ask again
+            if yes or no:
+                return Answer.YES if yes else Answer.NO
+            aux = self._auxiliary(words, lo, hi)
+            if aux is not None:
+                return aux
+        return None
+
+    def _auxiliary(self, words: list[str], lo: int, hi: int) -> Answer | None:
+        """ "it does", "they are", "we haven't had any of that": the clause ends after the auxiliary
+        (and words standing for what was asked). A main verb after it makes it a statement."""
+        for i in range(lo, hi - 1):
+            if words[i] not in self.subjects or words[i + 1] not in self.auxiliaries:
+                continue
+            j = i + 2
+            negated = False
+            while j < hi and words[j] in ("not", "never"):
+                negated, j = True, j + 1
+            rest = words[j:hi]
+            # "it does, it shoots down my leg": a new subject starts the next clause.
+            cut = next((k for k, w in enumerate(rest) if w in self.subjects or w == "my"), len(rest))
+            if cut and not self._generic(rest[:cut]):
+                continue
+            if self._generic(rest[:cut]):
+                return Answer.NO if negated else Answer.YES
+        return None
+
+    def _generic(self, rest: list[str]) -> bool:
+        """Nothing but words standing for what was asked ("any of that", "it", "so") and small words."""
+        i = 0
+        while i < len(rest):
+            if rest[i] in self.lex.ignore or rest[i] in self.lex.cues:
+                i += 1
+                continue
+            for n in (4, 3, 2, 1):
+                if tuple(rest[i : i + n]) in self.generic:
+                    i += n
+                    break
+            else:
+                return False
+        return True
+
+    def _fuzzy(self, key: tuple[str, ...]) -> Answer | None:
+        whole = " ".join(key)
+        if len(whole) < ANSWER_FUZZY_MIN_CHARS or len(key) > 8:
+            return None
+        best = process.extractOne(whole, self._choices, scorer=fuzz.ratio, score_cutoff=ANSWER_MIN_SCORE)
+        if best is None:
+            return None
+        negated = any(w in self.lex.cues for w in key)
+        if negated != self._choice_neg[best[2]]:
+            return None  # "i do" vs "i do not": polarity from words, never from the score
+        return self.whole[tuple(best[0].split())]

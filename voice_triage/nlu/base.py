@@ -1,0 +1,74 @@
+"""The records understanding produces, shared by every nlu module and the dialogue.
+
+``Understanding`` is what one utterance meant: an answer (or command), whether that answer was
+hedged, a rate change, and the findings it stated, each with its polarity and the clause it came
+from. Each record serialises itself (``as_json``); the keys are the ``understand --json`` contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Answer(str, Enum):
+    """What a reply does for the question: answers it, or steers the conversation."""
+
+    YES = "yes"
+    NO = "no"
+    UNSURE = "unsure"
+    REPEAT = "repeat"
+    HELP = "help"
+    STOP = "stop"
+    EMERGENCY = "emergency"  # an explicit request for emergency help (spec rule 8)
+    CORRECT = "correct"  # takes back the previous answer: ask that question again
+
+
+class RateChange(str, Enum):
+    SLOWER = "slower"
+    FASTER = "faster"
+
+
+#: Allowed values, derived from the enums (the grammar's required sections).
+ANSWER_KINDS: tuple[str, ...] = tuple(a.value for a in Answer)
+RATE_KINDS: tuple[str, ...] = tuple(r.value for r in RateChange)
+
+
+@dataclass(frozen=True)
+class FindingMatch:
+    """A finding mentioned in the utterance. ``score`` is 0-1; ``span`` is the words that said it;
+    ``clause`` the clause it was read in; ``at`` its first and last token positions (internal)."""
+
+    id: str
+    present: bool
+    score: float
+    span: str
+    clause: str = ""
+    at: tuple[int, int] = field(default=(-1, -1), compare=False)
+    #: Said with doubt ("I might have a fever"): reported present, recorded as unsure.
+    hedged: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,
+                "clause": self.clause, "hedged": self.hedged}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str
+    answer: Answer | None
+    findings: tuple[FindingMatch, ...]
+    rate: RateChange | None
+    #: A conventional negative ("not really", "I don't think so"): a no, checked once on an
+    #: emergency question (clinical-spec.md, Questions).
+    hedged: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "answer": self.answer.value if self.answer else None,
+            "findings": [f.as_json() for f in self.findings],
+            "rate": self.rate.value if self.rate else None,
+            "hedged": self.hedged,
+        }
