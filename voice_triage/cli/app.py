@@ -28,6 +28,7 @@ def build_parser(locale_default: str) -> argparse.ArgumentParser:
     session.register(sub, locale_default)
     audio.register(sub)
     replay.register(sub)
+    from . import serve; serve.register(sub, locale_default)  # noqa: E702, I001 - Wyoming service
     return parser
 
 
