@@ -86,6 +86,20 @@ def decision_of(events: list[dict[str, Any]]) -> dict[str, Any]:
     return decision
 
 
+def questions_after(utterances: list[str]) -> list[str | None]:
+    """The question each utterance leads to, from the conversation itself (no server): what a
+    server's replies must show, whatever the question file holds today."""
+    from voice_triage.clinical import Locale
+    from voice_triage.wyoming.conversations import take_turn
+
+    conversation = TriageService().new_conversation(Locale.UK)
+    out = []
+    for text in utterances:
+        reply = take_turn(conversation, text)
+        out.append(reply.question.question if reply.question else None)
+    return out
+
+
 def text_session(answers: list[str]) -> list[dict[str, Any]]:
     result = run_cli("session", "--text", "--json", stdin="".join(a + "\n" for a in answers))
     assert result.returncode == 0, result.stderr
@@ -154,7 +168,6 @@ def test_whole_conversation_through_handle_decides_as_the_text_session() -> None
     assert replies[-1].context is not None and replies[-1].context["done"], "ran out of answers"
     assert live == 0  # an ended conversation is not kept
     assert replies[0].context is not None and replies[0].context["question"] == "open"
-    assert replies[0].text and replies[0].text.startswith("Hello.")
     events = [e for r in replies for e in (r.context or {})["events"]]
     assert all(r.context and r.context["conversation_id"] == "conv-1" for r in replies)
 
@@ -179,7 +192,7 @@ def test_a_transcript_without_an_id_is_the_connections_own_conversation() -> Non
             return replies, other
 
     replies, other = asyncio.run(go())
-    assert [(r.context or {})["question"] for r in replies] == ["open", "saddle", "bladder"]
+    assert [(r.context or {})["question"] for r in replies] == questions_after(["hello", "my back hurts", "no"])
     assert "conversation_id" not in (replies[0].context or {})
     assert (other.context or {})["question"] == "open"
 
@@ -213,16 +226,18 @@ def test_too_many_conversations_is_busy_not_a_crash() -> None:
 
     busy, still = asyncio.run(go())
     assert Error.is_type(busy.type) and Error.from_event(busy).code == protocol.BUSY
-    assert (still.context or {})["question"] == "saddle"
+    assert (still.context or {})["question"] == questions_after(["hello", "my back hurts"])[-1]
 
 
 def test_two_conversations_at_once_are_kept_apart() -> None:
     first = ["my back hurts", "no", "no", "no"]
-    second = ["I can't feel my bum", "yes"]  # an emergency: read back, confirmed, decided
+    second = ["I can't feel my bum", "yes"]  # an emergency (read back, if the conversation asks, then decided)
 
     async def run(port: int, cid: str, answers: list[str]) -> list[Handled]:
         out = [await say(port, "start", cid)]
         for answer in answers:
+            if (out[-1].context or {})["done"]:
+                break
             await asyncio.sleep(0)  # let the other conversation take its turn in between
             out.append(await say(port, answer, cid))
         return out
@@ -234,15 +249,17 @@ def test_two_conversations_at_once_are_kept_apart() -> None:
             return a, b, len(service.conversations)
 
     a, b, live = asyncio.run(go())
-    assert [(r.context or {})["question"] for r in a] == ["open", "saddle", "bladder", "bowel_sex", "legs"]
+    assert [(r.context or {})["question"] for r in a] == questions_after(["start", *first])
     assert all((r.context or {})["conversation_id"] == "kitchen" for r in a)
-    assert [(r.context or {})["question"] for r in b] == ["open", "confirm_saddle_numbness", None]
+    used = second[: len(b) - 1]
+    assert [(r.context or {})["question"] for r in b] == questions_after(["start", *used])
+    assert (b[-1].context or {})["done"] and not (a[-1].context or {})["done"]
     assert all((r.context or {})["conversation_id"] == "bedroom" for r in b)
     decided = decision_of((b[-1].context or {})["events"])
     assert decided["level"] == "emergency" and decided["findings"]["present"] == ["saddle_numbness"]
     assert live == 1  # the kitchen's is still open, the bedroom's ended with its decision
     # The same answers typed give the same decision.
-    assert decision_of(text_session(second)) == decided
+    assert decision_of(text_session(used)) == decided
 
 
 def test_an_expired_conversation_ends_with_the_safety_message() -> None:
@@ -269,10 +286,12 @@ def test_an_expired_conversation_ends_with_the_safety_message() -> None:
     late, again, gone, live = asyncio.run(go())
     assert late.context is not None and late.context["expired"] and late.context["done"]
     decided = decision_of(late.context["events"])
-    assert late.text and late.text.startswith("We stopped before the end")
-    assert late.text.endswith(decided["safety_net"])
-    # Expiry ends it as the end of typed input does, after the same answers.
-    assert decided == decision_of(text_session(["my back hurts"]))
+    assert late.text and late.text.endswith(decided["safety_net"])
+    # Expiry ends it as the end of typed input does, after the same answers: the same words.
+    typed = text_session(["my back hurts"])
+    last_ask = max(i for i, e in enumerate(typed) if e["event"] == "ask")
+    assert late.context["events"] == typed[last_ask + 1 :]
+    assert late.text == " ".join(e["text"] for e in typed[last_ask + 1 :] if e["event"] == "say")
     assert live == 0
     assert (again.context or {})["question"] == "open"  # then a fresh start
     assert (gone.context or {})["question"] == "open" and not (gone.context or {}).get("expired")
@@ -375,7 +394,7 @@ def test_asr_on_recorded_answers_follows_the_named_conversation() -> None:
         async with running(TriageService(ServeOptions(asr="pocketsphinx"))) as port:
             await say(port, "hello", "asr")
             asked = await say(port, "my back hurts", "asr")
-            assert (asked.context or {})["question"] == "saddle"
+            assert (asked.context or {})["question"] not in (None, "open")  # a yes/no question
             heard = await recognize(port, WAV / "en-gb_m_s150" / "no i haven't.wav", {"conversation_id": "asr"})
             # The transcript goes to handle as Home Assistant would send it: the answer moves on.
             moved = await say(port, heard.text, "asr")
@@ -384,14 +403,15 @@ def test_asr_on_recorded_answers_follows_the_named_conversation() -> None:
             return heard, moved, unsure, free
 
     heard, moved, unsure, free = asyncio.run(go())
+    asked, after = questions_after(["hello", "my back hurts", heard.text])[1:]
     from voice_triage.nlu.matcher import load_matcher
 
     matcher = load_matcher()
-    assert heard.context is not None and heard.context["status"] == "ok" and heard.context["question"] == "saddle"
+    assert heard.context is not None and heard.context["status"] == "ok" and heard.context["question"] == asked
     assert matcher.understand(heard.text).answer is not None
     assert matcher.understand(heard.text).answer.value == "no"
-    assert (moved.context or {})["question"] == "bladder"
-    assert unsure.context is not None and unsure.context["question"] == "bladder"
+    assert (moved.context or {})["question"] == after != asked
+    assert unsure.context is not None and unsure.context["question"] == after
     assert matcher.understand(unsure.text).answer is not None
     assert matcher.understand(unsure.text).answer.value == "unsure"
     assert free.context is not None and free.context["question"] is None and "conversation_id" not in free.context
