@@ -93,7 +93,7 @@ def test_start_says_what_this_is_then_asks_the_open_question() -> None:
     for locale, number in ((Locale.UK, "999"), (Locale.US, "911")):
         c = conv(locale=locale)
         events = c.start()
-        assert isinstance(events[0], Say) and "not a diagnosis" in events[0].text and number in events[0].text
+        assert isinstance(events[0], Say) and events[0].text.startswith(f"In an emergency, call {number} now.")
         assert events[1] == Ask("open", QuestionKind.OPEN, tuple(BOOK.findings), "Tell me about your back pain.")
         assert c.current == events[1] and c.start() == []
 
@@ -197,7 +197,7 @@ def test_unsure_gets_one_rephrased_retry_then_counts_as_unsure() -> None:
     assert PHRASES.texts["retry"].uk in said(events)
     nxt = asks(c.hear("unsure"))[0]
     assert nxt.question != "bowel_sex"
-    assert c.findings()["unsure"] == ("bowel_incontinence", "bowel_sensation_loss", "sexual_dysfunction")
+    assert c.findings()["unsure"] == ("bowel_incontinence", "bowel_sensation_loss")
 
 
 def test_silence_escalates_then_gives_up_and_an_emergency_question_counts_as_unsure() -> None:
@@ -268,7 +268,7 @@ def test_stop_after_a_yes_to_an_emergency_question_keeps_it_an_emergency() -> No
     result = decided(events)
     assert text.startswith(PHRASES.texts["stopped"].uk) and text.endswith(result.decision.safety_net)
     # Spec rule 9: a "yes" said with certainty is never lost by stopping; the decision says so.
-    assert {"urinary_retention", "urinary_incontinence", "bladder_sensation_loss"} <= set(result.present)
+    assert {"urinary_retention", "urinary_incontinence"} <= set(result.present)
     assert result.decision.level is Level.EMERGENCY and not result.complete
     assert c.hear("yes") == [] and c.no_input() == [] and c.end_of_input() == []
 
@@ -322,14 +322,15 @@ def test_a_contradictory_answer_about_one_finding_is_asked_again() -> None:
 # --- the end --------------------------------------------------------------------------------------
 
 
-def test_all_no_gives_self_care_in_fourteen_questions_then_offers_to_repeat() -> None:
+def test_all_no_gives_self_care_in_sixteen_questions_then_offers_to_repeat() -> None:
     c = conv()
     c.start()
     events: list[Event] = []
     while c.current is not None:
         events = c.hear("no")
-    assert len(c.asked) <= 14
+    assert len(c.asked) <= 16
     result = decided(events)
+    assert result.decision.why == BOOK.advice[Locale.UK].why_none  # every warning sign denied (rule 10)
     assert result.decision.level is Level.SELF_CARE and result.present == ()
     assert said(events).endswith(PHRASES.texts["offer_repeat"].uk) and not c.done
     again = c.hear("repeat")
@@ -408,9 +409,9 @@ NO_RED_FLAG_ANSWERS = ["no", "nope", "no I haven't", "no I don't", "repeat", "he
 @given(st.lists(st.one_of(st.sampled_from(NO_RED_FLAG_ANSWERS).map(lambda t: ("hear", t)),
                           st.just(("no_input", ""))), max_size=120),
        st.sampled_from(list(Locale)))
-def test_no_red_flags_needs_at_most_fourteen_questions(actions: list[tuple[str, str]], locale: Locale) -> None:
+def test_no_red_flags_needs_at_most_sixteen_questions(actions: list[tuple[str, str]], locale: Locale) -> None:
     c, events = run_actions([*actions, *[("hear", "no")] * 40], locale)
-    assert len(c.asked) <= 14, c.asked
+    assert len(c.asked) <= 16, c.asked
     assert not decided(events).present
 
 

@@ -56,13 +56,13 @@ def test_emergency_volunteered_then_confirmed(locale: Locale) -> None:
 def test_emergency_found_by_asking_the_cauda_equina_questions_us() -> None:
     status, lines = session(["my lower back hurts", "nope", "yeah", "yes I can't get it started"], US)
     assert status == 0
-    assert "Have you had any new problems with peeing?" in lines[3]
-    assert lines[4] == "Is it hard to start peeing, or can you not pee at all?"
+    assert "Is it newly hard to start peeing?" in lines[3]
+    assert lines[4] == "Is it hard to start peeing, or does nothing come out?"
     assert lines[5].startswith("Go to the emergency room now.")
 
 
 def test_urgent_asks_only_what_can_still_change_the_advice() -> None:
-    answers = ["my back hurts"] + ["no"] * 6 + ["yes", "yes it keeps getting worse"] + ["no"] * 5
+    answers = ["my back hurts"] + ["no"] * 8 + ["yes", "yes it keeps getting worse"] + ["no"] * 5
     status, lines = session(answers, UK)
     assert status == 0
     assert "Is the pain severe, and getting worse?" in lines
@@ -74,14 +74,14 @@ def test_urgent_asks_only_what_can_still_change_the_advice() -> None:
 
 def test_soon_and_self_care_in_both_locales() -> None:
     for locale in (UK, US):
-        status, lines = session(["it's my lower back"] + ["no"] * 12 + ["yes, for about two months now"], locale)
+        status, lines = session(["it's my lower back"] + ["no"] * 14 + ["yes, for about two months now"], locale)
         assert status == 0
         assert ADVICE[locale].by_level[Level.SOON] in lines
-        status, lines = session(["it's my lower back"] + ["no"] * 13 + ["no thanks"], locale)
+        status, lines = session(["it's my lower back"] + ["no"] * 15 + ["no thanks"], locale)
         assert ADVICE[locale].by_level[Level.SELF_CARE] in lines
         assert lines[-1] == PHRASES.texts["goodbye"].get(locale)
         questions = [line for line in lines if line.endswith("?")]
-        assert len(questions) <= 14
+        assert len(questions) <= 16
 
 
 # --- every interruption ---------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def test_silence_then_nonsense_are_reprompted_separately() -> None:
     assert f"{PHRASES.no_input[0].uk} {PHRASES.how_to_answer[QuestionKind.YES_NO].uk}" in lines
     assert any(line.startswith(PHRASES.no_input[1].uk) and "For example" in line for line in lines)
     assert any(line.startswith(PHRASES.no_match[0].uk) for line in lines)  # counted apart from silence
-    assert lines[-3].startswith("Have you had any new problems with peeing?")  # "no" still answered it
+    assert lines[-3].startswith("Is it newly hard to start peeing?")  # "no" still answered it
 
 
 def test_three_silences_on_an_emergency_question_count_as_unsure() -> None:
@@ -123,7 +123,7 @@ def test_unsure_twice_is_rephrased_then_treated_as_at_least_urgent() -> None:
     status, lines = session(answers, US)
     assert status == 0
     assert PHRASES.texts["retry"].us in lines
-    assert "Has anything changed with your bladder?" in " ".join(lines)
+    assert "Do you have to strain to pee" in " ".join(lines)
     assert any("You were not sure about" in line and "Call your doctor now" in line for line in lines)
 
 
@@ -134,7 +134,7 @@ def test_end_of_input_mid_question_ends_safely() -> None:
 
 
 def test_repeat_at_the_end_reads_the_advice_again() -> None:
-    _, lines = session(["my back"] + ["no"] * 13 + ["repeat"], UK)
+    _, lines = session(["my back"] + ["no"] * 15 + ["repeat"], UK)
     assert count(lines, ADVICE[UK].safety_net) == 2 and lines[-1] == PHRASES.texts["goodbye"].uk
 
 
