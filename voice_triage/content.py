@@ -36,8 +36,13 @@ class LineList(list[Any]):
     line: int
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader whose mappings and sequences keep line numbers for error messages."""
+#: libyaml's parser when PyYAML was built with it (the wheels are): the grammar files are read at
+#: every start, and the pure-Python parser took about half the grammar's load time.
+_SAFE_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineLoader(_SAFE_BASE):  # type: ignore[misc]
+    """A safe loader whose mappings and sequences keep line numbers for error messages."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:

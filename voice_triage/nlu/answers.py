@@ -29,6 +29,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from .base import Answer, FindingMatch
+from .findings import find_seqs
 from .grammar import Grammar, Lexicon, Token
 
 #: Whole-utterance fuzzy answer match (rapidfuzz ratio). High on purpose: a wrong answer is worse
@@ -44,17 +45,7 @@ _REPEATS: Final = re.compile(r"(.)\1+")
 
 def spans_of(words: list[str], seqs: Seqs, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of any sequence within words[lo:hi], earliest first."""
-    hi = len(words) if hi is None else hi
-    firsts = {seq[0] for seq in seqs}
-    found = []
-    for i in range(lo, hi):
-        if words[i] not in firsts:
-            continue
-        for seq in seqs:
-            n = len(seq)
-            if i + n <= hi and tuple(words[i : i + n]) == seq:
-                found.append((i, i + n))
-    return sorted(found)
+    return find_seqs(words, seqs, lo, hi)
 
 
 class AnswerReader:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -63,13 +62,27 @@ class _Hit:
     score: float
 
 
-def find_seqs(words: list[str], seqs: Iterable[tuple[str, ...]]) -> list[tuple[int, int]]:
-    """(start, end) of every occurrence of any word sequence (end exclusive)."""
-    found = []
+@functools.lru_cache(maxsize=64)
+def _by_first(seqs: frozenset[tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Sequences indexed by their first word (the lexicon's classes are few and fixed)."""
+    index: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     for seq in seqs:
-        n = len(seq)
-        for i in range(len(words) - n + 1):
-            if words[i] == seq[0] and tuple(words[i : i + n]) == seq:
+        if seq:
+            index[seq[0]].append(seq)
+    return {first: tuple(group) for first, group in index.items()}
+
+
+def find_seqs(words: list[str], seqs: frozenset[tuple[str, ...]], lo: int = 0,
+              hi: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of any word sequence within words[lo:hi] (end exclusive),
+    earliest first."""
+    hi = len(words) if hi is None else hi
+    index = _by_first(seqs)
+    found = []
+    for i in range(lo, hi):
+        for seq in index.get(words[i], ()):
+            n = len(seq)
+            if i + n <= hi and tuple(words[i : i + n]) == seq:
                 found.append((i, i + n))
     return found
 

@@ -95,9 +95,32 @@ class Lexicon:
     def words(self, text: str) -> list[str]:
         """Normalised words of clean lower-case text such as an expanded phrase (fast path)."""
         out = [w for raw in _TOKEN_RE.findall(text) if raw not in self.hesitations for w in self._word(raw)]
-        if not any(w in self.rewrite_first for w in out):
-            return out
-        return [tok.word for tok in self.tokens(text)]
+        result: list[str] = []
+        for start, n, target in self._rewrites(out):
+            result.extend(out[start : start + n] if target is None else target)
+        return result
+
+    def _rewrites(self, words: list[str]) -> list[tuple[int, int, tuple[str, ...] | None]]:
+        """The words in runs: (start, length, replacement or None to keep them), longest rewrite first."""
+        if not any(w in self.rewrite_first for w in words):
+            return [(0, len(words), None)]
+        runs: list[tuple[int, int, tuple[str, ...] | None]] = []
+        i = kept = 0
+        while i < len(words):
+            for src, target in self.rewrite_first.get(words[i], ()):
+                n = len(src)
+                if tuple(words[i : i + n]) == src:
+                    if kept < i:
+                        runs.append((kept, i - kept, None))
+                    runs.append((i, n, target))
+                    i += n
+                    kept = i
+                    break
+            else:
+                i += 1
+        if kept < len(words):
+            runs.append((kept, len(words) - kept, None))
+        return runs
 
     def tokens(self, text: str) -> list[Token]:
         """Lower-case words of ``text`` with contractions, digits and rewrites normalised."""
@@ -112,19 +135,14 @@ class Lexicon:
             words = self._word(raw)
             out.append(Token(words[0], raw))
             out.extend(Token(word, "") for word in words[1:])
-        if not any(tok.word in self.rewrite_first for tok in out):
+        runs = self._rewrites([tok.word for tok in out])
+        if len(runs) == 1 and runs[0][2] is None:
             return out
         result: list[Token] = []
-        i = 0
-        while i < len(out):
-            for src, target in self.rewrite_first.get(out[i].word, ()):
-                n = len(src)
-                if tuple(t.word for t in out[i : i + n]) == src:
-                    shown = " ".join(t.shown for t in out[i : i + n] if t.shown)
-                    result.extend(Token(w, shown if j == 0 else "") for j, w in enumerate(target))
-                    i += n
-                    break
-            else:
-                result.append(out[i])
-                i += 1
+        for start, n, target in runs:
+            if target is None:
+                result.extend(out[start : start + n])
+                continue
+            shown = " ".join(t.shown for t in out[start : start + n] if t.shown)
+            result.extend(Token(w, shown if j == 0 else "") for j, w in enumerate(target))
         return result

@@ -29,6 +29,7 @@ MAX_EXPANSIONS: Final = 4000
 #: brackets. hassil's {lists}, (a;b) permutations and escapes are not part of the grammar.
 _WORD_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'&-")
 _SYNTAX: Final = frozenset("()[]|<> ")
+_SYNTAX_ONLY: Final = _SYNTAX - {" "}
 #: What an expanded phrase must look like: words separated by single spaces.
 _PHRASE_RE: Final = re.compile(r"[a-z0-9'&-]+(?: [a-z0-9'&-]+)*")
 _RULE_RE: Final = re.compile(r"<([^<>]*)>")
@@ -97,6 +98,8 @@ class Expander:
         """Every phrase the template produces, words joined by single spaces, duplicates removed."""
         text = template.lower()
         check(text)
+        if not _SYNTAX_ONLY.intersection(text):  # plain words: nothing for hassil to do
+            return (" ".join(text.split()),)
         for match in _RULE_RE.finditer(text):
             self._rule(match.group(1).strip(), match.start() + 1, ())
         try:
