@@ -103,7 +103,7 @@ def test_open_answer_settles_questions_present_and_negated() -> None:
     c.start()
     nxt = asks(c.hear("desc"))
     assert nxt[0].question == "bladder"  # the saddle question was answered in the open answer
-    assert c.findings()["absent"] == ("saddle_numbness", "wiping_numbness")
+    assert c.findings().absent == ("saddle_numbness", "wiping_numbness")
 
 
 def test_any_description_answers_the_open_question() -> None:
@@ -143,7 +143,7 @@ def test_no_to_a_read_back_asks_the_direct_question_rather_than_dropping_it() ->
     c.hear("no")
     nxt = asks(c.hear("no"))[0]
     assert nxt.question == "saddle"  # wiping_numbness is still open
-    assert c.findings()["absent"] == ("saddle_numbness",)
+    assert c.findings().absent == ("saddle_numbness",)
 
 
 def test_yes_to_a_group_is_followed_up_to_name_the_finding() -> None:
@@ -175,7 +175,7 @@ def test_yes_then_no_to_every_part_asks_the_group_again_and_keeps_the_doubt() ->
     again = asks(c.hear("no") + c.hear("no"))
     assert again[-1].question == "saddle" and again[-1].text.startswith(PHRASES.texts["regroup"].uk)
     c.hear("yes")
-    assert set(c.findings()["unsure"]) == {"saddle_numbness", "wiping_numbness"}
+    assert set(c.findings().unsure) == {"saddle_numbness", "wiping_numbness"}
     events: list[Event] = []
     while not c.done and c.current is not None:
         events = c.hear("no")
@@ -197,7 +197,7 @@ def test_unsure_gets_one_rephrased_retry_then_counts_as_unsure() -> None:
     assert PHRASES.texts["retry"].uk in said(events)
     nxt = asks(c.hear("unsure"))[0]
     assert nxt.question != "bowel_sex"
-    assert c.findings()["unsure"] == ("bowel_incontinence", "bowel_sensation_loss")
+    assert c.findings().unsure == ("bowel_incontinence", "bowel_sensation_loss")
 
 
 def test_silence_escalates_then_gives_up_and_an_emergency_question_counts_as_unsure() -> None:
@@ -212,7 +212,7 @@ def test_silence_escalates_then_gives_up_and_an_emergency_question_counts_as_uns
     third = c.no_input()
     assert REPROMPT_LIMIT == 3 and PHRASES.texts["unanswered"].uk in said(third)
     assert asks(third)[0].question == "bladder"
-    assert c.findings()["unsure"] == ("saddle_numbness", "wiping_numbness")
+    assert c.findings().unsure == ("saddle_numbness", "wiping_numbness")
 
 
 def test_no_input_and_no_match_are_counted_separately() -> None:
@@ -233,7 +233,7 @@ def test_non_emergency_question_left_unanswered_records_nothing() -> None:
     for _ in range(REPROMPT_LIMIT):
         events = c.no_match()
     assert decided(events).decision.level is Level.SELF_CARE
-    assert "persistent_pain" not in c.findings()["absent"] + c.findings()["unsure"]
+    assert "persistent_pain" not in c.findings().absent + c.findings().unsure
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def test_a_no_that_names_a_finding_of_the_question_records_it() -> None:
     c.start()
     answer_until(c, "pain_pattern")
     c.hear("no but night")
-    assert "night_pain" in c.findings()["present"]
+    assert "night_pain" in c.findings().present
 
 
 def test_a_contradictory_answer_about_one_finding_is_asked_again() -> None:
@@ -448,8 +448,8 @@ def test_feels_normal_on_the_saddle_question_is_a_no_to_both_saddle_findings(tex
     events = c.hear(text)
     assert c.last_outcome == "no" and asks(events)[0].question == "bladder"
     found = c.findings()
-    assert {"saddle_numbness", "wiping_numbness"} <= set(found["absent"])
-    assert not {"saddle_numbness", "wiping_numbness"} & set(found["present"] + found["unsure"])
+    assert {"saddle_numbness", "wiping_numbness"} <= set(found.absent)
+    assert not {"saddle_numbness", "wiping_numbness"} & set(found.present + found.unsure)
 
 
 def test_a_correction_on_the_legs_question_records_one_leg_not_both() -> None:
@@ -457,8 +457,8 @@ def test_a_correction_on_the_legs_question_records_one_leg_not_both() -> None:
     answer_until(c, "legs")
     c.hear("not both legs, just my left leg is numb")
     found = c.findings()
-    assert "one_leg_numbness" in found["present"]
-    assert "both_legs_neuro" not in found["present"] + found["unsure"]
+    assert "one_leg_numbness" in found.present
+    assert "both_legs_neuro" not in found.present + found.unsure
 
 
 def test_a_hedged_no_to_an_emergency_question_is_checked_once_then_taken_as_no() -> None:
@@ -467,5 +467,5 @@ def test_a_hedged_no_to_an_emergency_question_is_checked_once_then_taken_as_no()
     assert c.current is not None and c.current.question == "saddle"  # checked once (spec, Questions)
     assert asks(events)[0].text.startswith(PHRASES.texts["check"].uk)
     c.hear("I guess not")
-    assert {"saddle_numbness", "wiping_numbness"} <= set(c.findings()["absent"])
+    assert {"saddle_numbness", "wiping_numbness"} <= set(c.findings().absent)
     assert c.current is not None and c.current.question == "bladder"

@@ -24,8 +24,29 @@ class Reason:
     sources: tuple[str, ...]
     summary: str
 
-    def as_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "findings": list(self.findings), "sources": list(self.sources)}
+    def as_json(self, detail: bool = False) -> dict[str, Any]:
+        """The public form (``triage --json``); ``detail`` adds the level and the plain summary
+        (reports)."""
+        out: dict[str, Any] = {"rule": self.rule, "findings": list(self.findings), "sources": list(self.sources)}
+        if detail:
+            out.update(level=self.level.value, summary=self.summary)
+        return out
+
+
+@dataclass(frozen=True)
+class Findings:
+    """Finding ids by status: the one record of what a conversation or a replay found."""
+
+    present: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    unsure: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, list[str]]:
+        return {"present": list(self.present), "absent": list(self.absent), "unsure": list(self.unsure)}
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Findings:
+        return cls(*(tuple(str(i) for i in obj.get(key) or ()) for key in ("present", "absent", "unsure")))
 
 
 @dataclass(frozen=True)
@@ -39,15 +60,19 @@ class Decision:
     safety_net: str
     locale: Locale
 
-    def as_json(self) -> dict[str, Any]:
-        """The public ``voice-triage triage --json`` object (keys are a contract)."""
-        return {
+    def as_json(self, detail: bool = False) -> dict[str, Any]:
+        """The public ``voice-triage triage --json`` object (keys are a contract); ``detail`` adds
+        ``why`` and each reason's level and summary (session reports)."""
+        out: dict[str, Any] = {
             "level": self.level.value,
-            "reasons": [reason.as_json() for reason in self.reasons],
+            "reasons": [reason.as_json(detail) for reason in self.reasons],
             "advice": self.advice,
             "safety_net": self.safety_net,
             "locale": self.locale.value,
         }
+        if detail:
+            out["why"] = self.why
+        return out
 
     def spoken(self) -> str:
         """Advice, why, and the safety net last: what is read aloud or shown to a screen reader."""

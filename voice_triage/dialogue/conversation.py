@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Final
 
 from ..clinical.catalogue import Level, Locale, Rulebook
-from ..clinical.rules import Decision
+from ..clinical.rules import Decision, Findings
 from ..nlu.matcher import Answer, RateChange, Understanding
 from ..settings import MAX_TEXT_CHARS
 from .events import (
@@ -167,7 +167,7 @@ class Conversation:
         self.last_outcome = "end of input"
         return self._finish(reason)
 
-    def findings(self) -> dict[str, tuple[str, ...]]:
+    def findings(self) -> Findings:
         """Findings collected so far, by status, in the rulebook's order."""
         return self._plan.findings()
 
@@ -310,8 +310,7 @@ class Conversation:
         else:
             spoken = self.decision.advice
             events += self._advice()
-        events.append(Decided(self.decision, found["present"], found["absent"], found["unsure"],
-                              complete=not early, spoken=spoken, reason=reason))
+        events.append(Decided(self.decision, found, complete=not early, spoken=spoken, reason=reason))
         if early or not self.offer_repeat:
             self.done = True
             events.append(End(reason))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Protocol
 
-from ..clinical.rules import Decision
+from ..clinical.rules import Decision, Findings
 from ..nlu.matcher import Understanding
 from .questions import QuestionKind
 
@@ -60,12 +60,23 @@ class Decided:
     """
 
     decision: Decision
-    present: tuple[str, ...]
-    absent: tuple[str, ...]
-    unsure: tuple[str, ...]
+    findings: Findings
     complete: bool = True
     spoken: str = ""
     reason: EndReason = EndReason.COMPLETED
+
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        return self.findings.present
+
+    @property
+    def absent(self) -> tuple[str, ...]:
+        return self.findings.absent
+
+    @property
+    def unsure(self) -> tuple[str, ...]:
+        return self.findings.unsure
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ own. ``dialogue.Conversation`` does the turn-taking around it (prompts, reprompt
 from __future__ import annotations
 
 from ..clinical.catalogue import Level, Locale, Rulebook, Tier
-from ..clinical.rules import Decision, decide
+from ..clinical.rules import Decision, Findings, decide
 from ..nlu.matcher import FindingMatch
 from .events import WEIGHT, Reply, Role, Status, Step
 from .questions import Question, QuestionBook, QuestionKind, Wording, confirm_id, probe_id, probe_kind
@@ -57,10 +57,12 @@ class Plan:
 
     # --- the findings ---------------------------------------------------------------------------
 
-    def findings(self) -> dict[str, tuple[str, ...]]:
+    def findings(self) -> Findings:
         """Findings collected so far, by status, in the rulebook's order."""
-        return {status.value: tuple(f for f in self.book.findings if self.status.get(f) is status)
-                for status in (Status.PRESENT, Status.ABSENT, Status.UNSURE)}
+        def of(status: Status) -> tuple[str, ...]:
+            return tuple(f for f in self.book.findings if self.status.get(f) is status)
+
+        return Findings(of(Status.PRESENT), of(Status.ABSENT), of(Status.UNSURE))
 
     def record(self, finding: str, status: Status) -> None:
         old = self.status.get(finding)
@@ -72,7 +74,7 @@ class Plan:
 
     def decide(self) -> Decision:
         found = self.findings()
-        return decide(self.book, found["present"], found["unsure"], self.locale, found["absent"])
+        return decide(self.book, found.present, found.unsure, self.locale, found.absent)
 
     # --- what an answer means -------------------------------------------------------------------
 

@@ -77,15 +77,8 @@ class Recorder:
             "ended": self.ended if decision is not None else "incomplete",
             "questions_asked": len(conversation.asked),
             "turns": self.turns,
-            "findings": {key: list(ids) for key, ids in conversation.findings().items()},
-            "decision": None if decision is None else {
-                "level": decision.level.value,
-                "reasons": [{**reason.as_json(), "level": reason.level.value, "summary": reason.summary}
-                            for reason in decision.reasons],
-                "advice": decision.advice,
-                "why": decision.why,
-                "safety_net": decision.safety_net,
-            },
+            "findings": conversation.findings().as_json(),
+            "decision": None if decision is None else decision.as_json(detail=True),
         }
 
 

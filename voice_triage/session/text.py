@@ -43,8 +43,7 @@ def event_json(event: Event) -> dict[str, Any] | None:
         return {
             "event": "decision",
             "level": decision.level.value,
-            "findings": {"present": list(event.present), "absent": list(event.absent),
-                         "unsure": list(event.unsure)},
+            "findings": event.findings.as_json(),
             "reasons": [reason.as_json() for reason in decision.reasons],
             # The advice actually spoken: after an early end never the self-care advice (rule 9).
             "advice": event.spoken or decision.advice,
