@@ -11,18 +11,27 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
+import os
+import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
+from .. import interrupts
 from ..errors import TriageError, UsageError
 from .metrics import corpus_wer, latency_summary, mean
+
+if TYPE_CHECKING:
+    from .manifest import Manifest
 
 #: Exit statuses of ``replay`` (a contract): outcome as expected, not as expected, bad manifest.
 EXIT_PASS: Final = 0
 EXIT_FAIL: Final = 1
 EXIT_BAD: Final = 2
+#: The result of a manifest a stopped batch never reached.
+NOT_RUN: Final = "NOT RUN"
+PROG: Final = "voice-triage"
 #: Width of the terminal progress bar in characters.
 BAR_WIDTH: Final = 30
 #: Upper bound for --jobs: more processes than this only contend for the same cores and memory.
@@ -34,34 +43,63 @@ def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
     return contextlib.redirect_stdout(sys.stderr)
 
 
+def _error_row(exc: BaseException, path: str) -> dict[str, Any]:
+    if isinstance(exc, TriageError):
+        return {"error": str(exc), "status": exc.exit_status, "result": "ERROR"}
+    if isinstance(exc, RecursionError):
+        why = "nested too deeply"
+    elif isinstance(exc, MemoryError):
+        why = "out of memory"
+    else:
+        why = getattr(exc, "strerror", None) or f"{type(exc).__name__}: {exc}"
+    return {"error": f"{path}: cannot replay: {why}", "status": EXIT_BAD, "result": "ERROR"}
+
+
 def _replay_one(path: str, asr: str, model: str | None, report: str | None) -> dict[str, Any]:
-    """Run one manifest (in a worker process); returns its report object or an error record."""
-    from .html import make_private_dir, session_json, write_session_report
-    from .run import replay_file
+    """Run one manifest (in a worker process); returns its report object or an error record.
+
+    Any failure of this one manifest (a bad file, a full disk) is its ERROR record: the batch goes
+    on. A report folder made for a session that then failed is removed again (never left empty)."""
+    from .html import session_json
+    from .run import load_checked, run_session
 
     try:
         with _quiet_stdout():
+            manifest = load_checked(Path(path))
             if report is None:
-                return session_json(replay_file(Path(path), asr, model))
-            folder = make_private_dir(Path(report))
-            result = replay_file(Path(path), asr, model, make_private_dir(folder / "audio"))
-            return write_session_report(result, folder)
-    except TriageError as exc:
-        return {"error": str(exc), "status": exc.exit_status, "result": "ERROR"}
+                return session_json(run_session(manifest, asr, model))
+            return _replay_into(manifest, Path(report), asr, model)
+    except Exception as exc:  # one bad manifest is one ERROR row, never the end of the batch
+        return _error_row(exc, path)
+
+
+def _replay_into(manifest: Manifest, folder: Path, asr: str, model: str | None) -> dict[str, Any]:
+    """Replay with reports in ``folder``; a folder made here is removed again if the replay fails."""
+    from .html import make_private_dir, write_session_report
+    from .run import run_session
+
+    existed = os.path.lexists(folder)
+    try:
+        make_private_dir(folder)
+        result = run_session(manifest, asr, model, make_private_dir(folder / "audio"))
+        return write_session_report(result, folder)
+    except BaseException:
+        if not existed:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, model: str | None) -> int:
     """``replay MANIFEST``: exit 0 when the outcome matches, 1 when not; a bad manifest raises."""
-    from .html import make_private_dir, session_json, text_summary, write_session_report
-    from .run import replay_file
+    from .html import session_json, text_summary
+    from .run import load_checked, run_session
 
     with _quiet_stdout():
+        manifest = load_checked(path)
         if report_dir is None:
-            data = session_json(replay_file(path, asr, model))
+            data = session_json(run_session(manifest, asr, model))
         else:
-            folder = make_private_dir(report_dir)
-            result = replay_file(path, asr, model, make_private_dir(folder / "audio"))
-            data = write_session_report(result, folder)
+            data = _replay_into(manifest, report_dir, asr, model)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
@@ -99,6 +137,8 @@ def _name(path: Path, folder: Path) -> str:
 def _session_row(name: str, path: Path, data: dict[str, Any], report: str | None) -> dict[str, Any]:
     if data.get("result") == "ERROR":
         return {"name": name, "manifest": str(path), "result": "ERROR", "error": data["error"]}
+    if data.get("result") in (None, NOT_RUN):
+        return {"name": name, "manifest": str(path), "result": NOT_RUN, "error": "not run: the batch was stopped"}
     metrics = data["metrics"]
     return {
         "name": name, "manifest": str(path), "result": data["result"],
@@ -111,11 +151,11 @@ def _session_row(name: str, path: Path, data: dict[str, Any], report: str | None
 
 
 def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: float, jobs: int) -> dict[str, Any]:
-    turns = [turn for data in datas if data.get("result") != "ERROR" for turn in data["turns"]]
+    turns = [turn for data in datas if data.get("result") not in ("ERROR", NOT_RUN, None) for turn in data["turns"]]
     judged = [1.0 if turn["correct"] else 0.0 for turn in turns if turn["correct"] is not None]
     pairs = [(turn["reference"], turn["transcript"] if turn["status"] == "ok" else "")
              for turn in turns if turn["reference"] is not None]
-    counts = {word: sum(row["result"] == word for row in rows) for word in ("PASS", "FAIL", "ERROR")}
+    counts = {word: sum(row["result"] == word for row in rows) for word in ("PASS", "FAIL", "ERROR", NOT_RUN)}
     audio_s = sum(row.get("audio_s") or 0.0 for row in rows)
     result = "ERROR" if counts["ERROR"] else ("FAIL" if counts["FAIL"] else "PASS")
     return {
@@ -123,6 +163,7 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
         "sessions": rows,
         "totals": {
             "manifests": len(rows), "passed": counts["PASS"], "failed": counts["FAIL"], "errors": counts["ERROR"],
+            "not_run": counts[NOT_RUN],
             "turns": len(turns), "answer_accuracy": mean(judged), "wer": corpus_wer(pairs),
             "latency_s": latency_summary([turn["timings"]["latency_s"] for turn in turns]),
             "audio_s": round(audio_s, 2), "wall_s": round(wall_s, 3), "jobs": jobs,
@@ -133,13 +174,16 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
 
 def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int, asr: str,
                  model: str | None) -> int:
-    """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0."""
+    """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0.
+
+    A signal (SIGINT, SIGTERM, SIGHUP) stops the workers at once; the summary of what finished is
+    still written, the rest marked not run, and the exit status is 128 + the signal."""
     from .html import make_private_dir, write_batch_report
     from .manifest import find_manifests
 
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {jobs} must be between 1 and {MAX_JOBS}")
-    paths = find_manifests(folder)
+    paths = find_manifests(folder, exclude=[report_dir] if report_dir is not None else [])
     names = [_name(path, folder) for path in paths]
     if report_dir is not None:
         make_private_dir(report_dir)
@@ -147,33 +191,71 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     progress = Progress(len(paths), sys.stderr)
     datas: list[dict[str, Any]] = [{} for _ in paths]
     started = time.perf_counter()
-    if jobs == 1:
-        for index, path in enumerate(paths):
-            datas[index] = _replay_one(str(path), asr, model, reports[index])
-            progress.update(names[index], datas[index]["result"])
-    else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-            futures = {pool.submit(_replay_one, str(path), asr, model, reports[i]): i for i, path in enumerate(paths)}
-            for future in concurrent.futures.as_completed(futures):
-                index = futures[future]
-                try:
-                    datas[index] = future.result()
-                except Exception as exc:  # a worker died (killed, out of memory): report, keep going
-                    datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
+    stopped: KeyboardInterrupt | None = None
+    try:
+        if jobs == 1:
+            for index, path in enumerate(paths):
+                datas[index] = _replay_one(str(path), asr, model, reports[index])
                 progress.update(names[index], datas[index]["result"])
-    wall_s = time.perf_counter() - started
-    rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]
-    summary = summarize(rows, datas, wall_s, jobs)
-    if report_dir is not None:
-        write_batch_report(summary, report_dir)
-    if as_json:
-        sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
-    else:
-        _print_summary(summary, report_dir)
+        else:
+            _run_pool(paths, names, reports, datas, progress, jobs, asr, model)
+    except KeyboardInterrupt as exc:
+        stopped = exc
+    with interrupts.quiet(deliver=False):  # the summary of what finished is written whole
+        wall_s = time.perf_counter() - started
+        rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]
+        summary = summarize(rows, datas, wall_s, jobs)
+        if stopped is not None:
+            summary["interrupted"] = True
+        if report_dir is not None:
+            write_batch_report(summary, report_dir)
+        if as_json:
+            sys.stdout.write(json.dumps(summary, ensure_ascii=False) + "\n")
+        else:
+            _print_summary(summary, report_dir)
+    if stopped is not None:
+        sys.stderr.write(f"{PROG}: stopped; {summary['totals']['not_run']} manifest(s) not run\n")
+        return interrupts.status_of(stopped)
     if summary["result"] == "ERROR":
         # A bad manifest is 2; a recognizer that cannot run at all (3) is reported as such.
         return max(int(data.get("status", EXIT_BAD)) for data in datas if data.get("result") == "ERROR")
     return EXIT_PASS if summary["result"] == "PASS" else EXIT_FAIL
+
+
+def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], datas: list[dict[str, Any]],
+              progress: Progress, jobs: int, asr: str, model: str | None) -> None:
+    """Replay in worker processes; on a signal, the workers are killed before it propagates."""
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
+                                                  initializer=interrupts.reset_in_worker)
+    try:
+        futures = {pool.submit(_replay_one, str(path), asr, model, reports[i]): i for i, path in enumerate(paths)}
+        for future in concurrent.futures.as_completed(futures):
+            index = futures[future]
+            try:
+                datas[index] = future.result()
+            except Exception as exc:  # a worker died (killed, out of memory): report, keep going
+                datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
+            progress.update(names[index], datas[index]["result"])
+    except BaseException:
+        _kill_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop every worker now: a batch that was asked to stop must not leave processes running."""
+    with interrupts.quiet(deliver=False):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
+                if process.is_alive():
+                    process.kill()
+                    process.join(timeout=5)
 
 
 def _pct(value: float | None) -> str:
@@ -186,15 +268,17 @@ def _s(value: float | None) -> str:
 
 def _print_summary(summary: dict[str, Any], report_dir: Path | None) -> None:
     for row in summary["sessions"]:
-        if row["result"] == "ERROR":
-            print(f"ERROR {row['name']}: {row['error']}")
+        if row["result"] in ("ERROR", NOT_RUN):
+            print(f"{row['result']} {row['name']}: {row['error']}")
             continue
         print(f"{row['result']} {row['name']}: expected {row['expected']}, got {row['level'] or 'no decision'}; "
               f"accuracy {_pct(row['answer_accuracy'])}, WER {_pct(row['wer'])}")
         for problem in row["mismatches"]:
             print(f"  mismatch: {problem}")
     totals, latency = summary["totals"], summary["totals"]["latency_s"]
-    print(f"{summary['result']}: {totals['passed']} passed, {totals['failed']} failed, {totals['errors']} errors "
+    not_run = f", {totals['not_run']} not run" if totals["not_run"] else ""
+    print(f"{summary['result']}: {totals['passed']} passed, {totals['failed']} failed, {totals['errors']} errors"
+          f"{not_run} "
           f"of {totals['manifests']}; answer accuracy {_pct(totals['answer_accuracy'])}, WER {_pct(totals['wer'])}; "
           f"latency p50 {_s(latency['p50'])}, p90 {_s(latency['p90'])}, p95 {_s(latency['p95'])}; "
           f"{totals['wall_s']:.1f} s with {totals['jobs']} job(s)")

@@ -9,6 +9,7 @@ accident. Paths are relative to the manifest, so a suite can be moved or zipped 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from ..clinical.catalogue import Level, Locale, load_rulebook
 from ..content import check_keys, load_yaml, where
 from ..errors import ContentError, ManifestError
 
+#: Largest manifest read (bytes): a manifest is a page of text; a bigger file is a mistake.
+MAX_MANIFEST_BYTES: Final = 1024 * 1024
+#: Longest recording path accepted (characters); longer is not a path a tester wrote.
+MAX_PATH_CHARS: Final = 4096
 #: File name endings read as manifests when a folder is replayed.
 MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
 #: Keys of a manifest and of its parts; anything else is an error naming the key (a typo such as
@@ -75,22 +80,38 @@ def _fail(file: str, at: str, problem: str) -> ManifestError:
     return ManifestError(f"{file}: {at}: {problem}")
 
 
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects, like YAML mappings, may not repeat a key (the last would silently win)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
 def _read(path: Path) -> Mapping[str, Any]:
     file = str(path)
-    if not path.is_file():
-        raise ManifestError(f"{file}: manifest file not found")
     try:
+        if not path.is_file():
+            raise ManifestError(f"{file}: manifest file not found")
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{file}: the manifest is over {MAX_MANIFEST_BYTES // 1024} KB; is it a manifest?")
         if path.suffix.lower() == ".json":
             try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
+                doc = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_no_duplicates)
             except json.JSONDecodeError as exc:
                 raise _fail(file, f"line {exc.lineno}", f"invalid JSON: {exc.msg}") from None
+            except ValueError as exc:
+                raise _fail(file, "top level", f"invalid JSON: {exc}") from None
             if not isinstance(doc, dict):
                 raise _fail(file, "top level", "the manifest must be an object")
             return doc
         return load_yaml(path, file)
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{file}: cannot read: {exc}") from None
+        raise ManifestError(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    except RecursionError:
+        raise ManifestError(f"{file}: nested too deeply to be a manifest") from None
     except ContentError as exc:
         raise ManifestError(str(exc)) from None
 
@@ -116,9 +137,17 @@ def _recordings(value: Any, file: str, at: str, base: Path) -> tuple[Recording, 
             audio = item
         if not isinstance(audio, str) or not audio.strip():
             raise _fail(file, label, "expected the path of a WAV file (relative to the manifest)")
-        resolved = (base / audio.strip()).resolve()
-        if not resolved.is_file():
-            raise _fail(file, label, f"recording not found: {audio.strip()} (looked for {resolved})")
+        name = audio.strip()
+        if "\0" in name or len(name) > MAX_PATH_CHARS:
+            raise _fail(file, label, f"not a usable file name ({len(name)} characters"
+                                     f"{', with a NUL' if chr(0) in name else ''})")
+        try:
+            resolved = (base / name).resolve()
+            found = resolved.is_file()
+        except (OSError, RuntimeError) as exc:  # a link loop, a name too long for the system
+            raise _fail(file, label, f"recording {name[:80]}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not found:
+            raise _fail(file, label, f"recording not found: {name} (looked for {resolved})")
         out.append(Recording(resolved, text.strip() if isinstance(text, str) else None))
     return tuple(out)
 
@@ -187,14 +216,26 @@ def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
     return Manifest(path, locale, description.strip(), answers, default, expect)
 
 
-def find_manifests(folder: Path) -> list[Path]:
-    """Every manifest under ``folder`` (recursively), in a stable order."""
-    if not folder.is_dir():
-        raise ManifestError(f"{folder}: not a folder")
-    found = sorted(
-        path for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in MANIFEST_SUFFIXES and not path.name.startswith(".")
-    )
+def find_manifests(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:
+    """Every manifest under ``folder`` (recursively, links to folders not followed), in a stable
+    order; nothing under ``exclude`` (a report folder inside the suite holds JSON that is no manifest)."""
+    try:
+        if not folder.is_dir():
+            raise ManifestError(f"{folder}: not a folder")
+        skip = [Path(os.path.realpath(path)) for path in exclude]
+        found: list[Path] = []
+        for root, dirs, names in os.walk(folder, followlinks=False):
+            here = Path(os.path.realpath(root))
+            if any(here == other or here.is_relative_to(other) for other in skip):
+                dirs.clear()
+                continue
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in names:
+                path = Path(root) / name
+                if path.suffix.lower() in MANIFEST_SUFFIXES and not name.startswith(".") and path.is_file():
+                    found.append(path)
+    except OSError as exc:
+        raise ManifestError(f"{folder}: cannot read the folder: {exc.strerror or exc}") from None
     if not found:
         raise ManifestError(f"{folder}: no manifests (*.yaml, *.yml, *.json) in this folder")
-    return found
+    return sorted(found)

@@ -258,10 +258,15 @@ def _result(manifest: Manifest, turns: list[Turn], closing: Prompt | None, decid
                         recognizer)
 
 
-def replay_file(path: Path, asr: str = "auto", model: str | None = None,
-                audio_dir: Path | None = None) -> ReplayResult:
-    """Load and replay one manifest (a bad manifest raises ``ManifestError``)."""
+def load_checked(path: Path) -> Manifest:
+    """Load one manifest and check it can be replayed (a bad manifest raises ``ManifestError``)."""
     manifest = load(path)
     if not manifest.answers and not manifest.default:
         raise ManifestError(f"{path}: answers: no recordings at all")
-    return run_session(manifest, asr, model, audio_dir)
+    return manifest
+
+
+def replay_file(path: Path, asr: str = "auto", model: str | None = None,
+                audio_dir: Path | None = None) -> ReplayResult:
+    """Load and replay one manifest (a bad manifest raises ``ManifestError``)."""
+    return run_session(load_checked(path), asr, model, audio_dir)
