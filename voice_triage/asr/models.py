@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from ..errors import ModelError
+from ..errors import ModelError, UsageError
 from ..settings import MODELS_ENV
 
 #: Default model: the small US English Vosk model (Apache 2.0), the one grammars work with.
@@ -91,7 +91,11 @@ def models_dir() -> Path:
     """$VOICE_TRIAGE_MODELS, else ``models/`` of a source checkout, else ``./models``."""
     env = os.environ.get(MODELS_ENV, "").strip()
     if env:
-        return Path(env).expanduser()
+        try:
+            return Path(env).expanduser()
+        except RuntimeError:  # "~someone/x" for a user this machine does not know
+            raise UsageError(f"{MODELS_ENV}={env!r}: {env.split('/', 1)[0]} is not a user's home folder "
+                             "on this machine") from None
     checkout = Path(__file__).resolve().parents[2] / "models"
     return checkout if checkout.is_dir() else Path.cwd() / "models"
 
