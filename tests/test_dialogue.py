@@ -469,3 +469,12 @@ def test_a_hedged_no_to_an_emergency_question_is_checked_once_then_taken_as_no()
     c.hear("I guess not")
     assert {"saddle_numbness", "wiping_numbness"} <= set(c.findings().absent)
     assert c.current is not None and c.current.question == "bladder"
+
+
+def test_a_spoken_can_does_not_rule_out_what_a_dropped_nt_would_state() -> None:
+    # "I can't feel anything when I wipe" heard as "i can feel anything when i wipe" (issue 15).
+    typed, spoken = real_conv(), real_conv()
+    typed.hear("i can feel anything when i wipe")
+    assert "wiping_numbness" in typed.findings().absent  # typed: the person wrote "can"
+    spoken.hear("i can feel anything when i wipe", spoken=True)
+    assert "wiping_numbness" not in spoken.findings().absent  # a transcript: still asked

@@ -21,6 +21,7 @@ agenda of questions, in ``plan.py``; this module does the turn-taking.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from ..clinical.catalogue import Level, Locale, Rulebook
@@ -99,13 +100,21 @@ class Conversation:
         first = self._plan.start()
         return [self._say("intro"), self._put(first)]
 
-    def hear(self, text: str) -> list[Event]:
+    def hear(self, text: str, spoken: bool = False) -> list[Event]:
+        """A typed line or a transcript. ``spoken``: a recognizer's transcript, where "can" and
+        "can't", "have" and "haven't" are easily confused, so a finding ruled out only by a missing
+        "n't" ("i can feel it when i wipe") is not recorded absent: its question is still asked."""
         if self.done or (self._step is None and not self._closing):
             return []
         self.last_understanding = None
         if not text.strip():
             return self.no_input()
         understanding = self.matcher.understand(text[:MAX_TEXT_CHARS])
+        if spoken and any(f.fragile for f in understanding.findings):
+            kept = tuple(f for f in understanding.findings if not f.fragile)
+            # An answer read from those findings alone goes with them: the question is asked again.
+            answer = None if understanding.derived else understanding.answer
+            understanding = replace(understanding, findings=kept, answer=answer)
         self.last_understanding = understanding
         if self._closing:
             if understanding.answer is Answer.EMERGENCY:

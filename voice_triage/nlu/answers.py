@@ -78,11 +78,11 @@ class AnswerReader:
     # --- entry point ------------------------------------------------------------------------------
 
     def read(self, tokens: list[Token], clauses: list[list[Token]],
-             findings: Iterable[FindingMatch]) -> tuple[Answer | None, bool]:
-        """The answer and whether it was hedged."""
+             findings: Iterable[FindingMatch]) -> tuple[Answer | None, bool, bool]:
+        """The answer, whether it was hedged, and whether it came from the findings alone."""
         words = [t.word for t in tokens]
         if not words:
-            return None, False
+            return None, False, False
         found = list(findings)
         # Cue words inside a finding's words belong to it (the first word may still answer).
         claimed = {i for f in found for i in range(max(f.at[0], 1), f.at[1] + 1)}
@@ -90,9 +90,9 @@ class AnswerReader:
         key = tuple(words[lo:hi])
         whole = self.whole.get(key) or self.misheard.get(key) or self._typo(key)
         if whole is not None:
-            return whole, False
+            return whole, False, False
         if key in self.hedged:
-            return Answer.NO, True
+            return Answer.NO, True, False
 
         def has(kind: str, start: int = 0, claims: set[int] = claimed) -> bool:
             return any(not claims.intersection(range(s, e)) for s, e in spans_of(words, self.cues[kind], start))
@@ -100,28 +100,28 @@ class AnswerReader:
         present = [f for f in found if f.present and f.id not in self.context]
         # A request for an ambulance counts wherever it is, inside a finding's words or not.
         if has(Answer.EMERGENCY.value, claims=set()):
-            return Answer.EMERGENCY, False
+            return Answer.EMERGENCY, False, False
         for kind in (Answer.CORRECT, Answer.HELP):
             if has(kind.value):
-                return kind, False
+                return kind, False, False
         if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
-            return Answer.REPEAT, False
+            return Answer.REPEAT, False, False
         if has("stop") and not present:
-            return Answer.STOP, False
+            return Answer.STOP, False, False
         start = self._revised(words, claimed)
         if has("unsure", start):
-            return Answer.UNSURE, False
+            return Answer.UNSURE, False, False
         if any(not claimed.intersection(range(s, e)) for s, e in spans_of(words, self.hedged, start)):
-            return Answer.NO, True
+            return Answer.NO, True, False
         said = self._said(words, clauses, claimed, start)
         if said is not None:
-            return said, False
+            return said, False, False
         later = [f for f in found if f.at[0] >= start] if start else found
         if any(f.present and f.id not in self.context for f in later):
-            return Answer.YES, False
+            return Answer.YES, False, True
         if later and not any(f.present for f in later):
-            return Answer.NO, False
-        return self._fuzzy(key), False
+            return Answer.NO, False, True
+        return self._fuzzy(key), False, False
 
     # --- steps ------------------------------------------------------------------------------------
 

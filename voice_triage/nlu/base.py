@@ -48,6 +48,9 @@ class FindingMatch:
     at: tuple[int, int] = field(default=(-1, -1), compare=False)
     #: Said with doubt ("I might have a fever"): reported present, recorded as unsure.
     hedged: bool = False
+    #: Absent only because a negation is missing ("I can pee" for the phrase "can't pee"): one
+    #: "n't" a speech recognizer may have dropped, so a spoken reply does not rule it out.
+    fragile: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,
@@ -63,6 +66,8 @@ class Understanding:
     #: A conventional negative ("not really", "I don't think so"): a no, checked once on an
     #: emergency question (clinical-spec.md, Questions).
     hedged: bool = False
+    #: The answer came from the findings alone (no answer word): "I've been leaking" is a yes.
+    derived: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {

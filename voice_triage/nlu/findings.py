@@ -246,7 +246,8 @@ class FindingReader:
             span = " ".join(t.shown for t in piece[first : hit.end + 1] if t.shown)
             clause = " ".join(t.shown for t in piece if t.shown)
             out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span, clause,
-                                    (piece[first].at, piece[hit.end].at), hedged and present))
+                                    (piece[first].at, piece[hit.end].at), hedged and present,
+                                    fragile=hit.cand.negated and not present))
         return out
 
     def _about_someone_else(self, words: list[str], hit: _Hit) -> bool:

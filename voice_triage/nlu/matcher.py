@@ -76,9 +76,9 @@ class Matcher:
         findings = self._reader.findings(clauses)
         # The answer is read per clause as the finding reader splits them ("no, but ...").
         pieces = [piece for clause in clauses for piece in self._reader.split(clause)]
-        answer, hedged = self._answers.read(tokens, pieces, findings)
+        answer, hedged, derived = self._answers.read(tokens, pieces, findings)
         rate = self._rate([t.word for t in tokens])
-        return Understanding(text, answer, findings, rate, hedged)
+        return Understanding(text, answer, findings, rate, hedged, derived)
 
     @staticmethod
     def _lone(tokens: list[Token]) -> bool:

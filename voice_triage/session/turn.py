@@ -66,7 +66,7 @@ def hear_transcript(conversation: Conversation, transcript: Transcript) -> Heard
     """What a status means for the conversation: ok → the words, no_input → silence, no_match →
     not understood (reprompted, never guessed)."""
     if transcript.status is Status.OK:
-        events = conversation.hear(transcript.text)
+        events = conversation.hear(transcript.text, spoken=True)
     elif transcript.status is Status.NO_INPUT:
         events = conversation.no_input()
     else:

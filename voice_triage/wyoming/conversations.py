@@ -74,7 +74,7 @@ def take_turn(conversation: Conversation, text: str, no_match: bool = False) -> 
     elif not text.strip():
         events = conversation.no_input()
     else:
-        events = conversation.hear(text)
+        events = conversation.hear(text, spoken=True)  # a speech recognizer's transcript
     return Reply(tuple(events), conversation.current, conversation.done)
 
 
