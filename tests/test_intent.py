@@ -222,3 +222,18 @@ def test_a_hedged_no_is_a_hedged_no(text: str) -> None:
 
 def test_a_hedged_yes_stays_yes() -> None:
     assert understand("I guess so").answer is Answer.YES
+
+
+@pytest.mark.parametrize(
+    ("text", "present"),
+    [("about two months now", True), ("for the last six weeks", True), ("it's been about a week", False),
+     ("3 days", False), ("on and off for years", True)],
+)
+def test_a_duration_said_answers_how_long(text: str, present: bool) -> None:
+    assert findings(text).get("persistent_pain") is present
+
+
+@pytest.mark.parametrize("text", ["I had cancer two years ago", "on steroids for years and my back is sore",
+                                  "a long time", "I went to A&E last year", "my back has hurt since last week"])
+def test_a_point_in_time_or_another_finding_is_no_duration_of_the_pain(text: str) -> None:
+    assert findings(text).get("persistent_pain") is not True

@@ -120,7 +120,7 @@ class Plan:
                     heard_open.append(match.id)
                 elif match.present:
                     self._affirm(match.id)
-                elif match.id not in self.status:
+                elif match.id not in self.status and not match.own_question_only:
                     self.record(match.id, Status.ABSENT)
         readback = [f for f in heard_open if self._tier(f) is not Tier.CONTEXT]
         for f in heard_open:

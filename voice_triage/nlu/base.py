@@ -51,6 +51,9 @@ class FindingMatch:
     #: Absent only because a negation is missing ("I can pee" for the phrase "can't pee"): one
     #: "n't" a speech recognizer may have dropped, so a spoken reply does not rule it out.
     fragile: bool = False
+    #: An absent reading that answers only its own question: "a few days" answers "has the pain
+    #: lasted more than 4 weeks?", but said of a fever it rules nothing out.
+    own_question_only: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,

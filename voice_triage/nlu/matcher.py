@@ -22,6 +22,7 @@ from ..clinical.catalogue import Tier, load_rulebook
 from ..settings import MAX_TEXT_CHARS
 from .answers import AnswerReader
 from .base import Answer, FindingMatch, RateChange, Understanding
+from .durations import DurationReader
 from .findings import INTERJECTIONS, FindingReader
 from .grammar import Grammar, Lexicon, Token, load_grammar
 
@@ -43,7 +44,9 @@ class Matcher:
         self._rates = {self._key(p.text): RateChange(k) for k, ps in grammar.rates.items() for p in ps}
         self._reader = FindingReader(grammar)
         self._answers = AnswerReader(grammar, context_ids)
+        self._context = context_ids
         self._subjects = grammar.subjects | {"my"}
+        self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
 
     def _key(self, text: str) -> str:
         return " ".join(self.lex.words(text))
@@ -73,12 +76,30 @@ class Matcher:
                     clauses[-1].extend(found)  # a comma inside a list keeps negation scope
                 else:
                     clauses.append(found)
-        findings = self._reader.findings(clauses)
         # The answer is read per clause as the finding reader splits them ("no, but ...").
         pieces = [piece for clause in clauses for piece in self._reader.split(clause)]
+        findings = self._with_duration(self._reader.findings(clauses), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
         rate = self._rate([t.word for t in tokens])
         return Understanding(text, answer, findings, rate, hedged, derived)
+
+    def _with_duration(self, findings: tuple[FindingMatch, ...], tokens: list[Token],
+                       pieces: list[list[Token]]) -> tuple[FindingMatch, ...]:
+        """A duration said ("about six weeks") reports its finding; present beats absent. A
+        duration in a clause about another finding ("steroids for years") is that finding's."""
+        if self._durations is None:
+            return findings
+        about_others = [f for f in findings if f.id not in self._context and f.id != self._durations.finding]
+        elsewhere = frozenset(
+            t.at for piece in pieces
+            if any(piece[0].at <= f.at[0] <= piece[-1].at for f in about_others) for t in piece)
+        said = self._durations.read(tokens, elsewhere)
+        if said is None:
+            return findings
+        old = next((f for f in findings if f.id == said.id), None)
+        if old is not None and (old.present or not said.present):
+            return findings
+        return (*(f for f in findings if f.id != said.id), said)
 
     @staticmethod
     def _lone(tokens: list[Token]) -> bool:

@@ -207,13 +207,13 @@ def load_symptoms(
 def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
-    optional = ["inverters", "others", "self_words", "other_sites", "not_alone"]
+    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations"]
     check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
     for key in ("contractions", "numbers", "lemmas"):
         if not isinstance(doc[key], dict):
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a mapping")
     for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations",
-                *(k for k in optional if k in doc)):
+                *(k for k in optional if k in doc and k != "durations")):
         items = doc[key]
         if not isinstance(items, LineList) or not items:
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a non-empty list")
