@@ -44,7 +44,7 @@ def test_signals_end_with_the_safety_message_and_the_report(sig: signal.Signals,
     proc = start_cli("session", "--text", "--json", "--report", str(report))
     try:
         assert proc.stdout is not None
-        wait_for_ask(proc.stdout)
+        wait_for_ask(proc.stdout, proc.stderr)
         proc.send_signal(sig)
         proc.wait(timeout=30)  # stdin stays open: only the signal can end it
         out = proc.stdout.read()

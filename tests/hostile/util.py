@@ -34,13 +34,13 @@ def start_cli(*args: str, env: dict[str, str] | None = None, **popen: Any) -> su
     return subprocess.Popen([*cli_command(), *args], text=True, env=cli_env(env), **popen)
 
 
-def wait_for_ask(stream: IO[str]) -> dict[str, Any]:
+def wait_for_ask(stream: IO[str], err: IO[str] | None = None) -> dict[str, Any]:
     """Read JSON lines until the first ``ask`` event (the session is then waiting for an answer)."""
     for line in stream:
         event = json.loads(line)
         if event.get("event") == "ask":
             return dict(event)
-    raise AssertionError("the session never asked a question")
+    raise AssertionError(f"the session never asked a question: {err.read() if err else ''}")
 
 
 def assert_one_line_error(stderr: str) -> None:
