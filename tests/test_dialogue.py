@@ -93,7 +93,7 @@ def test_start_says_what_this_is_then_asks_the_open_question() -> None:
     for locale, number in ((Locale.UK, "999"), (Locale.US, "911")):
         c = conv(locale=locale)
         events = c.start()
-        assert isinstance(events[0], Say) and events[0].text.startswith(f"In an emergency, call {number} now.")
+        assert isinstance(events[0], Say) and events[0].text.startswith(f"In an emergency, call {number}.")
         assert events[1] == Ask("open", QuestionKind.OPEN, tuple(BOOK.findings), "Tell me about your back pain.")
         assert c.current == events[1] and c.start() == []
 

@@ -202,4 +202,4 @@ def test_questions_cli_lists_every_question_with_the_contract_keys() -> None:
     assert plain.returncode == 0, plain.stderr
     lines = plain.stdout.splitlines()
     assert len(lines) == len(rows)
-    assert lines[1].startswith("saddle (yes_no; saddle_numbness, wiping_numbness): Do you have")
+    assert lines[1].startswith("saddle (yes_no; saddle_numbness, wiping_numbness): Is there")

@@ -32,9 +32,12 @@ DEFAULT_SILENCE_MS: Final = 1200
 #: default; older or pained users may need more.
 DEFAULT_NO_INPUT_S: Final = 8.0
 
-#: Speech rate (words per minute). pyttsx3's default is 200; listeners, older ones included, find
-#: about 150–175 most comfortable. Slower is clearer but every prompt takes longer.
-DEFAULT_SPEECH_RATE: Final = 160
+#: Speech rate (words per minute as heard, audio/speaker.py calibrates espeak-ng to it).
+#: Listeners, older ones included, find about 150–175 most comfortable; 150 favours older
+#: listeners at the price of longer prompts.
+DEFAULT_SPEECH_RATE: Final = 150
+#: The espeak-ng voice for each locale when --voice is not given: an American voice for "us".
+VOICE_BY_LOCALE: Final = {"uk": "gmw/en", "us": "gmw/en-us"}
 MIN_SPEECH_RATE: Final = 80
 MAX_SPEECH_RATE: Final = 400
 

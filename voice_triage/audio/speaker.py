@@ -18,6 +18,7 @@ import contextlib
 import gc
 import io
 import os
+import re
 import tempfile
 import threading
 import time
@@ -160,15 +161,38 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> list[str]:
     return [piece for piece in pieces if piece]
 
 
+#: Emergency and advice numbers are said digit by digit, as people say them: espeak-ng reads
+#: "999" as "nine hundred and ninety-nine", two seconds longer and not what to dial.
+_SERVICE_NUMBER: Final = re.compile(r"\b(999|911|111)\b")
+
+
+def spoken_form(text: str) -> str:
+    """The text as it should be said (the printed text is unchanged)."""
+    return _SERVICE_NUMBER.sub(lambda m: " ".join(m.group(1)), text)
+
+
 def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Rendered:
     """Synthesize ``text`` with espeak-ng through pyttsx3; a SpeechError if it produces nothing."""
     check_text(text)
-    parts = [_render_piece(piece, voice, rate) for piece in chunks(text)]
+    parts = [_render_piece(piece, voice, rate) for piece in chunks(spoken_form(text))]
     if len(parts) == 1:
         return parts[0]
     if len({part.rate for part in parts}) != 1:
         raise SpeechError("speech synthesis changed its sample rate mid-text")
     return Rendered(np.concatenate([part.samples for part in parts]).astype(np.int16), parts[0].rate)
+
+
+#: espeak-ng's rate setting is not the words a minute a listener hears: measured on the question
+#: texts (audio length, pauses included), setting 120 gave 139 and 175 gave 209 words a minute, a
+#: straight line heard = 1.27 x setting - 14. Inverted here, so --rate is what the listener hears.
+#: Re-measure after an espeak-ng upgrade (README, Voice: the measured self-care conversation).
+HEARD_PER_SETTING: Final = 1.27
+HEARD_OFFSET: Final = 14.0
+
+
+def espeak_rate(words_per_minute: float) -> int:
+    """The espeak-ng rate setting that is heard as ``words_per_minute``."""
+    return max(1, round((words_per_minute + HEARD_OFFSET) / HEARD_PER_SETTING))
 
 
 def _render_piece(text: str, voice: str | None, rate: int) -> Rendered:
@@ -179,7 +203,7 @@ def _render_piece(text: str, voice: str | None, rate: int) -> Rendered:
         try:
             if voice:
                 engine.setProperty("voice", voice)
-            engine.setProperty("rate", int(rate))
+            engine.setProperty("rate", espeak_rate(rate))
             engine.setProperty("volume", 1.0)  # volume is applied at playback: one cache entry per text
             # pyttsx3 runs espeak-ng asynchronously and runAndWait() cancels whatever espeak still
             # has queued: measured here, rate changes were then lost or applied a prompt late, and
@@ -201,7 +225,23 @@ def _render_piece(text: str, voice: str | None, rate: int) -> Rendered:
             raise SpeechError(f"speech synthesis produced no audio: {exc}") from exc
     if not len(samples):
         raise SpeechError(f"speech synthesis produced no audio for {text[:40]!r}")
-    return Rendered(samples, rate_hz)
+    return Rendered(_trimmed(samples, rate_hz), rate_hz)
+
+
+#: Silence kept after the last sound of a prompt. espeak-ng ends every text with about half a
+#: second of silence; the listener then waits that long at every turn before the microphone opens.
+#: Too little clips the fade of the last word.
+TAIL_S: Final = 0.15
+#: What counts as sound when trimming (int16 amplitude): far below speech, above dither.
+SILENCE_LEVEL: Final = 200
+
+
+def _trimmed(samples: Int16Array, rate_hz: int) -> Int16Array:
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
+    if not len(loud):
+        return samples
+    end = min(len(samples), int(loud[-1]) + int(TAIL_S * rate_hz))
+    return samples[:end]
 
 
 def write_wav(path: Path, rendered: Rendered, volume: float = 1.0) -> None:

@@ -7,6 +7,7 @@ from .catalogue import Advice, Finding, Level, Locale, Rule, Rulebook, RuleKind,
 from .rules import Decision, Findings, Reason, decide
 
 __all__ = [
-    "Advice", "Decision", "Finding", "Findings", "Level", "Locale", "Reason", "Rule", "RuleKind", "Rulebook", "Tier", "decide",
+    "Advice", "Decision", "Finding", "Findings", "Level", "Locale", "Reason", "Rule", "RuleKind", "Rulebook", "Tier",
+    "decide",
     "load_rulebook",
 ]

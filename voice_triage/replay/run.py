@@ -19,6 +19,7 @@ from typing import Any, Final
 from ..asr.base import Recognizer, Status
 from ..clinical.catalogue import load_rulebook
 from ..errors import ManifestError
+from ..settings import VOICE_BY_LOCALE
 from ..session.turn import Heard, hear_transcript, open_listener, phrases_for
 from .manifest import Manifest, Recording, load_manifest
 from .metrics import same_understanding, understanding_json, word_error_rate
@@ -135,10 +136,10 @@ def _check(manifest: Manifest, outcome: Outcome) -> tuple[str, ...]:
 class _Renderer:
     """Renders prompts through ``speaker`` and writes each to a WAV in ``folder``."""
 
-    def __init__(self, folder: Path | None) -> None:
+    def __init__(self, folder: Path | None, voice: str | None = None) -> None:
         from ..audio.speaker import Speaker
 
-        self.speaker = Speaker()
+        self.speaker = Speaker(voice=voice)
         self.folder = folder
         self.count = 0
 
@@ -171,7 +172,7 @@ def run_session(
     recognizer = _recognizer(asr, model)
     matcher = load_matcher()
     conversation = Conversation(load_rulebook(), matcher, load_questions(), manifest.locale)
-    render = _Renderer(audio_dir)
+    render = _Renderer(audio_dir, VOICE_BY_LOCALE.get(manifest.locale.value))
     asked: dict[str, int] = {}
     turns: list[Turn] = []
     decided: Any = None

@@ -26,7 +26,7 @@ from ..asr.base import Status as TranscriptStatus
 from ..audio.microphone import MicConfig, Microphone, Status, Utterance
 from ..audio.speaker import Played, Speaker
 from ..errors import DeviceError
-from ..settings import VoiceOptions
+from ..settings import VOICE_BY_LOCALE, VoiceOptions
 from .turn import hear_audio, open_listener
 
 if TYPE_CHECKING:
@@ -75,7 +75,8 @@ class SessionResult:
 
 def open_components(options: VoiceOptions) -> Components:
     """The one place that picks the microphone, recognizer and speaker. DeviceError: no microphone."""
-    speaker = Speaker(options.rate, options.volume, options.voice, options.output_device)  # bad option: fail first
+    voice = options.voice or VOICE_BY_LOCALE.get(options.locale)
+    speaker = Speaker(options.rate, options.volume, voice, options.output_device)  # bad option: fail first
     mic = Microphone(MicConfig(options.input_device, options.silence_ms, options.no_input_s)).open()
     try:
         recognizer = open_listener(options.asr, options.model)
