@@ -5,7 +5,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-nlu bench-voice bench-replay system venv a11y-deps clean
+.PHONY: run test test-fast lint bench bench-nlu bench-voice bench-replay bench-conversation system venv a11y-deps clean
 
 system:
 	bash scripts/setup-system.sh
@@ -47,7 +47,7 @@ test: venv lint a11y-deps
 test-fast: venv lint
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-bench: bench-nlu bench-voice bench-replay
+bench: bench-nlu bench-voice bench-replay bench-conversation
 
 bench-nlu: venv
 	$(PY) -m tests.bench.bench_nlu
@@ -60,3 +60,6 @@ bench-replay: venv
 
 clean:
 	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache
+
+bench-conversation: venv
+	$(PY) -m tests.bench.bench_conversation
