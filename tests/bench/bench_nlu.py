@@ -1,5 +1,11 @@
 """NLU benchmark: ``python -m tests.bench.bench_nlu`` (``make bench-nlu``).
 
+Two kinds of figures, both printed: the project's own corpus (tests/nlu_corpus.tsv, the data tuned
+on), and the sets in tests/nlu_sets/ written by people who never saw grammars/ (each folder's
+README says whether it was tuned on or measured once, blind), scored by tests/bench/bench_sets.py.
+Corpus rows labelled "-" are descriptions with no answer word: the answer read from their findings
+("I've been leaking" is a yes) is shown in the matrix but not scored.
+
 Prints, for the held-out part of the corpus (written before tuning), the tuning part and both:
 answer accuracy per class, the confusion matrix, yes/no/unsure accuracy and yes↔no swaps, finding
 precision/recall/F1 and negation errors on emergency findings; then time per utterance (median, p99,
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 CORPUS = Path(__file__).resolve().parent.parent / "nlu_corpus.tsv"
+SETS = Path(__file__).resolve().parent.parent / "nlu_sets"
 ANSWER_CLASSES = ("yes", "no", "unsure", "repeat", "help", "stop", "-")
 
 
@@ -132,6 +139,10 @@ def main() -> int:
     tuning = [r for r in rows if r.split == "T"]
     for title, part in (("held-out", held), ("tuning", tuning), ("all", rows)):
         print_report(title, evaluate(matcher, part, emergency), verbose and title != "all")
+    from tests.bench.bench_sets import report
+
+    for folder in sorted(p for p in SETS.iterdir() if p.is_dir()) if SETS.is_dir() else []:
+        report(folder, verbose)
     # CPU time of this thread is the per-core cost; wall time also counts other processes on a
     # shared machine, so both are shown and the target (p99 <= 1 ms) applies to CPU time.
     cpu: list[float] = []
