@@ -11,12 +11,15 @@ from .common import add_asr_options
 def cmd_replay(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..errors import UsageError
     from ..replay.batch import replay_batch, replay_single
 
     target = Path(args.target)
     report_dir = Path(args.report_dir) if args.report_dir else None
     if target.is_dir():
-        return replay_batch(target, report_dir, args.json, args.jobs, args.asr, args.model)
+        return replay_batch(target, report_dir, args.json, args.jobs, args.asr, args.model, args.scheduler)
+    if args.scheduler:
+        raise UsageError("--scheduler replays a folder of manifests; give a folder")
     return replay_single(target, report_dir, args.json, args.asr, args.model)
 
 
@@ -36,6 +39,8 @@ def register(sub: Any) -> None:
     p.add_argument("--report-dir", metavar="DIR", help="write JSON and HTML reports here (created owner-only)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report, or the batch summary)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="replay a folder with N processes (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="replay a folder on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'voice-triage[cluster]')")
     add_asr_options(p, "recognizer (default auto: Vosk when a model is installed, else pocketsphinx)",
                     "Vosk model folder")
     p.set_defaults(func=cmd_replay)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -19,11 +20,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from .. import interrupts
-from ..errors import TriageError, UsageError
+from ..errors import ManifestError, TriageError, UsageError
+from ..files import write_bytes
 from .metrics import corpus_wer, latency_summary, mean
 
 if TYPE_CHECKING:
-    from .manifest import Manifest
+    from .manifest import Manifest, Recording
+    from .run import Prompt, ReplayResult
 
 #: Exit statuses of ``replay`` (a contract): outcome as expected, not as expected, bad manifest.
 EXIT_PASS: Final = 0
@@ -36,6 +39,8 @@ PROG: Final = "voice-triage"
 BAR_WIDTH: Final = 30
 #: Upper bound for --jobs: more processes than this only contend for the same cores and memory.
 MAX_JOBS: Final = 32
+#: Largest recording sent to a cluster worker (bytes): two minutes of 48 kHz stereo float is 46 MB.
+MAX_RECORDING_BYTES: Final = 64 * 1024 * 1024
 
 
 def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
@@ -173,16 +178,24 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
 
 
 def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int, asr: str,
-                 model: str | None) -> int:
+                 model: str | None, scheduler: str | None = None) -> int:
     """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0.
 
-    A signal (SIGINT, SIGTERM, SIGHUP) stops the workers at once; the summary of what finished is
-    still written, the rest marked not run, and the exit status is 128 + the signal."""
+    With ``scheduler`` (a Dask scheduler's address) each manifest is a task on that cluster.
+    A signal (SIGINT, SIGTERM, SIGHUP) stops the workers at once (on a cluster: cancels the
+    outstanding tasks); the summary of what finished is still written, the rest marked not run,
+    and the exit status is 128 + the signal."""
     from .html import make_private_dir, write_batch_report
     from .manifest import find_manifests
 
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {jobs} must be between 1 and {MAX_JOBS}")
+    if scheduler is not None and jobs != 1:
+        raise UsageError("--jobs and --scheduler do not go together (the cluster's workers are the jobs)")
+    if scheduler is not None:
+        from .cluster import check_available
+
+        check_available()
     paths = find_manifests(folder, exclude=[report_dir] if report_dir is not None else [])
     names = [_name(path, folder) for path in paths]
     if report_dir is not None:
@@ -193,7 +206,9 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     started = time.perf_counter()
     stopped: KeyboardInterrupt | None = None
     try:
-        if jobs == 1:
+        if scheduler is not None:
+            jobs = _run_cluster(scheduler, paths, names, reports, datas, progress, asr, model)
+        elif jobs == 1:
             for index, path in enumerate(paths):
                 datas[index] = _replay_one(str(path), asr, model, reports[index])
                 progress.update(names[index], datas[index]["result"])
@@ -205,6 +220,8 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
         wall_s = time.perf_counter() - started
         rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]
         summary = summarize(rows, datas, wall_s, jobs)
+        if scheduler is not None:
+            summary["scheduler"] = scheduler
         if stopped is not None:
             summary["interrupted"] = True
         if report_dir is not None:
@@ -240,6 +257,144 @@ def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], da
         _kill_workers(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _remote_call(path: Path, asr: str, model: str | None, report: str | None) -> tuple[Any, ...] | dict[str, Any]:
+    """In the client: the arguments of one cluster task, or the manifest's ERROR record.
+
+    The manifest is loaded and checked here, with the same messages as a local run; its
+    recordings travel with the task as bytes, so workers need no shared file system."""
+    from .run import load_checked
+
+    try:
+        with _quiet_stdout():
+            manifest = load_checked(path)
+            recordings: dict[str, bytes] = {}
+            for recording in [*(r for rs in manifest.answers.values() for r in rs), *manifest.default]:
+                name = str(recording.audio)
+                if name not in recordings:
+                    if recording.audio.stat().st_size > MAX_RECORDING_BYTES:
+                        raise ManifestError(f"{name}: the recording is over {MAX_RECORDING_BYTES >> 20} MB")
+                    recordings[name] = recording.audio.read_bytes()
+    except Exception as exc:
+        return _error_row(exc, str(path))
+    return (manifest, recordings, asr, model, report is not None)
+
+
+def replay_remote(manifest: Manifest, recordings: dict[str, bytes], asr: str, model: str | None,
+                  prompts: bool) -> dict[str, Any]:
+    """On a worker: replay ``manifest`` from recordings sent as bytes, in a private temporary folder.
+
+    Returns ``{"replay": ReplayResult, "prompts": {file name: WAV bytes}}`` with every path in the
+    result the client's (as a local run would have them), or the manifest's ERROR record; the
+    client writes the reports."""
+    import tempfile
+
+    from ..files import private_dir, write_bytes
+    from .run import run_session
+
+    with tempfile.TemporaryDirectory(prefix="voice-triage-replay-") as tmp:
+        here: dict[str, Path] = {}
+        try:
+            with _quiet_stdout():
+                for number, (name, data) in enumerate(sorted(recordings.items())):
+                    here[name] = Path(tmp) / f"recording-{number:04d}{Path(name).suffix}"
+                    write_bytes(here[name], data, "recording")
+                back = {path: Path(name) for name, path in here.items()}
+
+                def moved(recs: tuple[Recording, ...]) -> tuple[Recording, ...]:
+                    return tuple(dataclasses.replace(rec, audio=here[str(rec.audio)]) for rec in recs)
+
+                local = dataclasses.replace(manifest, answers={q: moved(rs) for q, rs in manifest.answers.items()},
+                                            default=moved(manifest.default))
+                audio_dir = private_dir(Path(tmp) / "audio") if prompts else None
+                result = run_session(local, asr, model, audio_dir)
+                sent: dict[str, bytes] = {}
+
+                def prompt(item: Prompt) -> Prompt:
+                    if item.audio is None:
+                        return item
+                    sent[item.audio.name] = item.audio.read_bytes()
+                    return dataclasses.replace(item, audio=Path(item.audio.name))
+
+                turns = tuple(dataclasses.replace(turn, recording=back.get(turn.recording, turn.recording),
+                                                  prompt=prompt(turn.prompt)) for turn in result.turns)
+                closing = prompt(result.closing) if result.closing else None
+                result = dataclasses.replace(result, manifest=manifest, turns=turns, closing=closing)
+                return {"replay": result, "prompts": sent}
+        except Exception as exc:  # one bad manifest is one ERROR row, never the end of the batch
+            row = _error_row(exc, str(manifest.path))
+            for name, path in here.items():
+                row["error"] = row["error"].replace(str(path), name)
+            return row
+
+
+def _remote_done(value: dict[str, Any], report: str | None) -> dict[str, Any]:
+    """In the client: a finished cluster task's report object, its reports written here, atomically."""
+    from .html import make_private_dir, session_json, write_session_report
+
+    if "replay" not in value:
+        return value
+    result: ReplayResult = value["replay"]
+    path = str(result.manifest.path)
+    if report is None:
+        return session_json(result)
+    folder = Path(report)
+    existed = os.path.lexists(folder)
+    try:
+        with interrupts.quiet(deliver=False):  # a report is written whole (the signal waits for it)
+            make_private_dir(folder)
+            audio = make_private_dir(folder / "audio")
+
+            def placed(item: Prompt) -> Prompt:
+                if item.audio is None:
+                    return item
+                write_bytes(audio / item.audio.name, value["prompts"][item.audio.name], "cannot write the report")
+                return dataclasses.replace(item, audio=audio / item.audio.name)
+
+            turns = tuple(dataclasses.replace(turn, prompt=placed(turn.prompt)) for turn in result.turns)
+            closing = placed(result.closing) if result.closing else None
+            return write_session_report(dataclasses.replace(result, turns=turns, closing=closing), folder)
+    except Exception as exc:
+        if not existed:
+            shutil.rmtree(folder, ignore_errors=True)
+        return _error_row(exc, path)
+
+
+def _run_cluster(scheduler: str, paths: list[Path], names: list[str], reports: list[str | None],
+                 datas: list[dict[str, Any]], progress: Progress, asr: str, model: str | None) -> int:
+    """Replay on a Dask cluster; returns the number of worker threads (the summary's ``jobs``)."""
+    from .cluster import WorkerLost, run_tasks
+
+    threads = [0]
+    tasks: list[tuple[Any, tuple[Any, ...]]] = []
+    indices: list[int] = []
+    for index, path in enumerate(paths):
+        call = _remote_call(path, asr, model, reports[index])
+        if isinstance(call, dict):  # a bad manifest never leaves the client
+            datas[index] = call
+            progress.update(names[index], call["result"])
+        else:
+            tasks.append((replay_remote, call))
+            indices.append(index)
+
+    def done(task: int, value: Any, error: BaseException | None) -> None:
+        index = indices[task]
+        if error is None:
+            datas[index] = _remote_done(value, reports[index])
+        elif isinstance(error, WorkerLost):
+            datas[index] = {"error": f"{paths[index]}: replay worker lost: {error}", "result": "ERROR"}
+        else:
+            datas[index] = {"error": f"{paths[index]}: replay task failed: {error!r}", "result": "ERROR"}
+        progress.update(names[index], datas[index]["result"])
+        interrupts.check()  # a signal that came while a report was written
+
+    def started(count: int) -> None:
+        threads[0] = count
+
+    if tasks:
+        run_tasks(scheduler, tasks, done, started)
+    return max(threads[0], 1)
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
