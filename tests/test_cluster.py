@@ -105,7 +105,7 @@ def test_a_killed_workers_sessions_still_finish(suite: Path, cluster: Any, tmp_p
     _local, client = cluster
     client.wait_for_workers(2, timeout=60)
     wide = _wider_suite(suite, tmp_path / "wide", 2)
-    proc = _popen("replay", str(wide), "--json", "--scheduler", _address(cluster))
+    proc = _popen("replay", str(wide), "--json", "--allow-outside-audio", "--scheduler", _address(cluster))
     try:
         killed = None
         deadline = time.monotonic() + 120
@@ -158,7 +158,8 @@ def test_ctrl_c_cancels_the_outstanding_tasks_and_writes_what_finished(
     client.wait_for_workers(2, timeout=60)
     wide = _wider_suite(suite, tmp_path / "wide", 6)
     reports = tmp_path / "reports"
-    proc = _popen("replay", str(wide), "--report-dir", str(reports), "--scheduler", _address(cluster))
+    proc = _popen("replay", str(wide), "--report-dir", str(reports), "--allow-outside-audio",
+                  "--scheduler", _address(cluster))
     try:
         assert proc.stderr is not None
         first = proc.stderr.readline()

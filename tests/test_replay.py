@@ -98,8 +98,10 @@ def test_reprompts_walk_the_recording_list(suite: Path, fake_asr: ReadBack) -> N
 def test_wrong_expectation_fails_with_the_reason(suite: Path, fake_asr: ReadBack, tmp_path: Path) -> None:
     text = (suite / "saddle_emergency.yaml").read_text().replace("level: emergency", "level: self_care")
     (suite / "wrong").mkdir(exist_ok=True)
+    # Recordings stay inside a manifest's folder (unless --allow-outside-audio): this one gets its own.
+    shutil.copytree(suite / "audio", suite / "wrong" / "audio", dirs_exist_ok=True)
     path = suite / "wrong" / "saddle_as_self_care.yaml"
-    path.write_text(text.replace("audio/", "../audio/"))
+    path.write_text(text)
     result = replay.replay_file(path)
     assert not result.passed
     assert result.mismatches == ("level: expected self_care, got emergency",)
@@ -204,7 +206,7 @@ def test_batch_reports_a_bad_manifest_and_still_runs_the_rest(
     for name in ("self_care.yaml", "saddle_emergency.yaml"):
         (folder / name).write_text((suite / name).read_text().replace("audio/", f"{suite}/audio/"))
     (folder / "typo.yaml").write_text((folder / "self_care.yaml").read_text().replace("expect:", "expected:"))
-    status = replay_batch(folder, tmp_path / "out", True, 1, "auto", None)
+    status = replay_batch(folder, tmp_path / "out", True, 1, "auto", None, allow_outside_audio=True)
     summary = json.loads(capsys.readouterr().out)
     assert status == 2
     assert [(row["name"], row["result"]) for row in summary["sessions"]] == [
@@ -214,5 +216,5 @@ def test_batch_reports_a_bad_manifest_and_still_runs_the_rest(
     assert (tmp_path / "out" / "index.html").is_file() and (tmp_path / "out" / "self_care" / "report.html").is_file()
     # Without the bad one: every outcome matched, exit 0.
     (folder / "typo.yaml").unlink()
-    assert replay_batch(folder, None, False, 1, "auto", None) == 0
+    assert replay_batch(folder, None, False, 1, "auto", None, allow_outside_audio=True) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("PASS: 2 passed, 0 failed, 0 errors of 2")

@@ -60,17 +60,29 @@ def _error_row(exc: BaseException, path: str) -> dict[str, Any]:
     return {"error": f"{path}: cannot replay: {why}", "status": EXIT_BAD, "result": "ERROR"}
 
 
-def _replay_one(path: str, asr: str, model: str | None, report: str | None) -> dict[str, Any]:
+def _load(path: Path, root: Path | None, allow_outside: bool) -> Manifest:
+    """Load and check one manifest, its recordings inside ``root`` (default: its folder) unless allowed."""
+    from .manifest import load_manifest
+    from .run import question_ids
+
+    manifest = load_manifest(path, question_ids(), root, allow_outside)
+    if not manifest.answers and not manifest.default:
+        raise ManifestError(f"{path}: answers: no recordings at all")
+    return manifest
+
+
+def _replay_one(path: str, asr: str, model: str | None, report: str | None, root: str | None = None,
+                allow_outside: bool = False) -> dict[str, Any]:
     """Run one manifest (in a worker process); returns its report object or an error record.
 
     Any failure of this one manifest (a bad file, a full disk) is its ERROR record: the batch goes
     on. A report folder made for a session that then failed is removed again (never left empty)."""
     from .html import session_json
-    from .run import load_checked, run_session
+    from .run import run_session
 
     try:
         with _quiet_stdout():
-            manifest = load_checked(Path(path))
+            manifest = _load(Path(path), Path(root) if root else None, allow_outside)
             if report is None:
                 return session_json(run_session(manifest, asr, model))
             return _replay_into(manifest, Path(report), asr, model)
@@ -94,13 +106,14 @@ def _replay_into(manifest: Manifest, folder: Path, asr: str, model: str | None) 
         raise
 
 
-def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, model: str | None) -> int:
+def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, model: str | None,
+                  allow_outside_audio: bool = False) -> int:
     """``replay MANIFEST``: exit 0 when the outcome matches, 1 when not; a bad manifest raises."""
     from .html import session_json, text_summary
-    from .run import load_checked, run_session
+    from .run import run_session
 
     with _quiet_stdout():
-        manifest = load_checked(path)
+        manifest = _load(path, None, allow_outside_audio)
         if report_dir is None:
             data = session_json(run_session(manifest, asr, model))
         else:
@@ -178,13 +191,14 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
 
 
 def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int, asr: str,
-                 model: str | None, scheduler: str | None = None) -> int:
+                 model: str | None, scheduler: str | None = None, allow_outside_audio: bool = False) -> int:
     """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0.
 
     With ``scheduler`` (a Dask scheduler's address) each manifest is a task on that cluster.
     A signal (SIGINT, SIGTERM, SIGHUP) stops the workers at once (on a cluster: cancels the
     outstanding tasks); the summary of what finished is still written, the rest marked not run,
-    and the exit status is 128 + the signal."""
+    and the exit status is 128 + the signal. Recordings must be inside ``folder`` unless
+    ``allow_outside_audio``."""
     from .html import make_private_dir, write_batch_report
     from .manifest import find_manifests
 
@@ -205,17 +219,21 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     datas: list[dict[str, Any]] = [{} for _ in paths]
     started = time.perf_counter()
     stopped: KeyboardInterrupt | None = None
+    load = (str(folder), allow_outside_audio)
+    threads = [1]
     try:
         if scheduler is not None:
-            jobs = _run_cluster(scheduler, paths, names, reports, datas, progress, asr, model)
+            _run_cluster(scheduler, paths, names, reports, datas, progress, asr, model, load, threads)
         elif jobs == 1:
             for index, path in enumerate(paths):
-                datas[index] = _replay_one(str(path), asr, model, reports[index])
+                datas[index] = _replay_one(str(path), asr, model, reports[index], *load)
                 progress.update(names[index], datas[index]["result"])
         else:
-            _run_pool(paths, names, reports, datas, progress, jobs, asr, model)
+            _run_pool(paths, names, reports, datas, progress, jobs, asr, model, load)
     except KeyboardInterrupt as exc:
         stopped = exc
+    if scheduler is not None:
+        jobs = threads[0]
     with interrupts.quiet(deliver=False):  # the summary of what finished is written whole
         wall_s = time.perf_counter() - started
         rows = [_session_row(names[i], paths[i], datas[i], reports[i]) for i in range(len(paths))]
@@ -240,12 +258,13 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
 
 
 def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], datas: list[dict[str, Any]],
-              progress: Progress, jobs: int, asr: str, model: str | None) -> None:
+              progress: Progress, jobs: int, asr: str, model: str | None, load: tuple[str, bool]) -> None:
     """Replay in worker processes; on a signal, the workers are killed before it propagates."""
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
                                                   initializer=interrupts.reset_in_worker)
     try:
-        futures = {pool.submit(_replay_one, str(path), asr, model, reports[i]): i for i, path in enumerate(paths)}
+        futures = {pool.submit(_replay_one, str(path), asr, model, reports[i], *load): i
+                   for i, path in enumerate(paths)}
         for future in concurrent.futures.as_completed(futures):
             index = futures[future]
             try:
@@ -259,16 +278,15 @@ def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], da
     pool.shutdown(wait=True)
 
 
-def _remote_call(path: Path, asr: str, model: str | None, report: str | None) -> tuple[Any, ...] | dict[str, Any]:
+def _remote_call(path: Path, asr: str, model: str | None, report: str | None,
+                 load: tuple[str, bool]) -> tuple[Any, ...] | dict[str, Any]:
     """In the client: the arguments of one cluster task, or the manifest's ERROR record.
 
     The manifest is loaded and checked here, with the same messages as a local run; its
     recordings travel with the task as bytes, so workers need no shared file system."""
-    from .run import load_checked
-
     try:
         with _quiet_stdout():
-            manifest = load_checked(path)
+            manifest = _load(path, Path(load[0]), load[1])
             recordings: dict[str, bytes] = {}
             for recording in [*(r for rs in manifest.answers.values() for r in rs), *manifest.default]:
                 name = str(recording.audio)
@@ -362,15 +380,15 @@ def _remote_done(value: dict[str, Any], report: str | None) -> dict[str, Any]:
 
 
 def _run_cluster(scheduler: str, paths: list[Path], names: list[str], reports: list[str | None],
-                 datas: list[dict[str, Any]], progress: Progress, asr: str, model: str | None) -> int:
-    """Replay on a Dask cluster; returns the number of worker threads (the summary's ``jobs``)."""
+                 datas: list[dict[str, Any]], progress: Progress, asr: str, model: str | None,
+                 load: tuple[str, bool], threads: list[int]) -> None:
+    """Replay on a Dask cluster; ``threads[0]`` becomes the number of worker threads (``jobs``)."""
     from .cluster import WorkerLost, run_tasks
 
-    threads = [0]
     tasks: list[tuple[Any, tuple[Any, ...]]] = []
     indices: list[int] = []
     for index, path in enumerate(paths):
-        call = _remote_call(path, asr, model, reports[index])
+        call = _remote_call(path, asr, model, reports[index], load)
         if isinstance(call, dict):  # a bad manifest never leaves the client
             datas[index] = call
             progress.update(names[index], call["result"])
@@ -390,11 +408,10 @@ def _run_cluster(scheduler: str, paths: list[Path], names: list[str], reports: l
         interrupts.check()  # a signal that came while a report was written
 
     def started(count: int) -> None:
-        threads[0] = count
+        threads[0] = max(count, 1)
 
     if tasks:
         run_tasks(scheduler, tasks, done, started)
-    return max(threads[0], 1)
 
 
 def _kill_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:

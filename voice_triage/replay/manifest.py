@@ -3,7 +3,9 @@
 A manifest is YAML or JSON (see ``docs/replay.md``). It is loaded strictly, like the content under
 ``grammars/``: an unknown key, a missing recording, an unknown question or finding id is a
 ``ManifestError`` naming the manifest file and the key, so a typo cannot make a test pass by
-accident. Paths are relative to the manifest, so a suite can be moved or zipped as a folder.
+accident. Paths are relative to the manifest, so a suite can be moved or zipped as a folder, and
+they stay inside it: a recording outside the manifest's folder (or the folder a batch replays) is
+an error unless ``--allow-outside-audio`` is given.
 """
 
 from __future__ import annotations
@@ -116,8 +118,9 @@ def _read(path: Path) -> Mapping[str, Any]:
         raise ManifestError(str(exc)) from None
 
 
-def _recordings(value: Any, file: str, at: str, base: Path) -> tuple[Recording, ...]:
-    """A path, a ``{audio, text}`` mapping, or a non-empty list of either."""
+def _recordings(value: Any, file: str, at: str, base: Path, root: Path | None) -> tuple[Recording, ...]:
+    """A path, a ``{audio, text}`` mapping, or a non-empty list of either; each inside ``root``
+    (links followed) unless ``root`` is None."""
     items = value if isinstance(value, list) else [value]
     if not items:
         raise _fail(file, at, "expected a recording or a non-empty list of recordings")
@@ -143,6 +146,11 @@ def _recordings(value: Any, file: str, at: str, base: Path) -> tuple[Recording, 
                                      f"{', with a NUL' if chr(0) in name else ''})")
         try:
             resolved = (base / name).resolve()
+            if root is not None and not resolved.is_relative_to(root):
+                # Checked before the file is even looked at: a manifest from elsewhere must not
+                # make the replay open (or tell whether there is) ../../etc/shadow.
+                raise _fail(file, label, f"recording {name[:80]} is outside {root} "
+                                         f"(--allow-outside-audio allows it)")
             found = resolved.is_file()
         except (OSError, RuntimeError) as exc:  # a link loop, a name too long for the system
             raise _fail(file, label, f"recording {name[:80]}: {getattr(exc, 'strerror', None) or exc}") from None
@@ -165,8 +173,12 @@ def _ids(doc: Mapping[str, Any], key: str, file: str, known: Iterable[str]) -> t
     return tuple(value)
 
 
-def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
-    """Load and check one manifest; ``question_ids`` are the ids the questionnaire can ask."""
+def load_manifest(path: Path, question_ids: Iterable[str], root: Path | None = None,
+                  allow_outside: bool = False) -> Manifest:
+    """Load and check one manifest; ``question_ids`` are the ids the questionnaire can ask.
+
+    Every recording must be inside ``root`` (default: the manifest's folder; a batch passes the
+    folder it replays), after links are followed, unless ``allow_outside``."""
     file = str(path)
     doc = _read(path)
     try:
@@ -175,6 +187,7 @@ def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
     except ContentError as exc:
         raise ManifestError(str(exc)) from None
     base = path.resolve().parent
+    inside = None if allow_outside else (root.resolve() if root is not None else base)
     known_questions = set(question_ids)
 
     answers_doc = doc["answers"]
@@ -187,8 +200,8 @@ def load_manifest(path: Path, question_ids: Iterable[str]) -> Manifest:
                 file, where(answers_doc, question, "answers"),
                 f"unknown question id {question!r} (known: {', '.join(sorted(known_questions))})",
             )
-        answers[question] = _recordings(value, file, where(answers_doc, question, "answers"), base)
-    default = _recordings(doc["default"], file, where(doc, "default"), base) if "default" in doc else ()
+        answers[question] = _recordings(value, file, where(answers_doc, question, "answers"), base, inside)
+    default = _recordings(doc["default"], file, where(doc, "default"), base, inside) if "default" in doc else ()
 
     locale_raw = doc.get("locale", Locale.UK.value)
     try:
