@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 from voice_triage.clinical.catalogue import Level, Locale, Tier, load_rulebook
 from voice_triage.clinical.rules import decide
 from voice_triage.dialogue.conversation import (
-    EndReason,
     RATE_MAX,
     REPROMPT_LIMIT,
     Ask,
     Conversation,
     Decided,
     End,
+    EndReason,
     Event,
     RateChanged,
     Say,
@@ -478,3 +478,25 @@ def test_a_spoken_can_does_not_rule_out_what_a_dropped_nt_would_state() -> None:
     assert "wiping_numbness" in typed.findings().absent  # typed: the person wrote "can"
     spoken.hear("i can feel anything when i wipe", spoken=True)
     assert "wiping_numbness" not in spoken.findings().absent  # a transcript: still asked
+
+
+def test_a_question_never_answered_withholds_the_self_care_advice() -> None:
+    c = real_conv()
+    events: list[Event] = []
+    while c.current is not None:
+        if c.current.question == "history_other":
+            for _ in range(REPROMPT_LIMIT):
+                events = c.hear("purple banana")
+        else:
+            events = c.hear("no")
+    result = decided(events)
+    # Rule 9: not every question was answered; a risk factor left unanswered counts as doubt (rule 4).
+    assert not result.complete and "Most back pain" not in said(events)
+    assert "osteoporosis" in result.unsure and result.decision.level is Level.SOON
+
+
+def test_a_contracted_not_before_really_is_a_symptom_not_doubt() -> None:
+    c = Conversation(BOOK, MATCHER, QUESTIONS)
+    c.start()
+    events = c.hear("I can't really feel it when I'm wiping myself")
+    assert asks(events)[0].question == "confirm_wiping_numbness"  # read back and acted on, not doubted

@@ -14,7 +14,8 @@ from voice_triage.errors import UnknownIdError
 
 BOOK = load_rulebook()
 IDS = sorted(BOOK.findings)
-TIER_LEVEL = {Tier.LIFE_THREAT: Level.EMERGENCY, Tier.EMERGENCY: Level.EMERGENCY, Tier.URGENT: Level.URGENT, Tier.RISK: Level.URGENT,
+TIER_LEVEL = {Tier.LIFE_THREAT: Level.EMERGENCY, Tier.EMERGENCY: Level.EMERGENCY, Tier.URGENT: Level.URGENT,
+              Tier.RISK: Level.URGENT,
               Tier.SOON: Level.SOON, Tier.CONTEXT: Level.SELF_CARE}
 
 

@@ -146,7 +146,10 @@ class Person:
         self.replies = 0
 
     def _pick(self, key: str, fallback: str) -> str:
-        pool = self.spec.get(key) or self.spec.get(key.replace("_replies", "")) or [fallback]
+        # YAML 1.1 reads an unquoted yes: / no: key as true / false.
+        bool_key = {"yes": True, "no": False}.get(key)
+        pool = (self.spec.get(key) or (self.spec.get(bool_key) if bool_key is not None else None)
+                or self.spec.get(key.replace("_replies", "")) or [fallback])
         choice = str(pool[self.counts[key] % len(pool)])
         self.counts[key] += 1
         return choice

@@ -83,6 +83,7 @@ class Conversation:
         self._no_input = self._no_match = self._unsure = 0
         self._closing = False
         self._previous: Step | None = None  # the step answered last, for a correction
+        self._unanswered = False  # a question was given up: the advice cannot be complete (rule 9)
         self.end_reason: EndReason | None = None
 
     # --- the public API -------------------------------------------------------------------------
@@ -246,6 +247,7 @@ class Conversation:
         self.last_outcome = f"{'no input' if no_input else 'not understood'} {count}"
         if count >= REPROMPT_LIMIT:
             self.last_outcome += ": unanswered"
+            self._unanswered = True
             return [self._say("unanswered"), *self._resolve(Reply.UNANSWERED, None)]
         phrases = self.questions.phrases
         hint = (phrases.how_to_answer[step.kind].get(self.locale) if count == 1
@@ -312,14 +314,18 @@ class Conversation:
         events: list[Event] = []
         if reason in (EndReason.STOPPED, EndReason.END_OF_INPUT, EndReason.INTERRUPTED):
             events.append(self._say("stopped"))
-        if early and self.decision.level is Level.SELF_CARE:
-            # Cut short: "most back pain gets better" would reassure about questions never asked.
-            spoken = self.questions.phrases.say("stopped", self.locale)
+        complete = not early and not self._unanswered
+        if not complete and self.decision.level is Level.SELF_CARE:
+            # Cut short, or a question never answered: "most back pain gets better" would reassure
+            # about what was never said (rule 9).
+            if not early:
+                events.append(self._say("incomplete"))
+            spoken = self.questions.phrases.say("stopped" if early else "incomplete", self.locale)
             events.append(Say(self.decision.safety_net))
         else:
             spoken = self.decision.advice
             events += self._advice()
-        events.append(Decided(self.decision, found, complete=not early, spoken=spoken, reason=reason))
+        events.append(Decided(self.decision, found, complete=complete, spoken=spoken, reason=reason))
         if early or not self.offer_repeat:
             self.done = True
             events.append(End(reason))

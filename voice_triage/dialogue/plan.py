@@ -160,7 +160,9 @@ class Plan:
             elif match.id in step.asks_about and match.hedged:
                 self.record(match.id, Status.UNSURE)
         named = [m.id for m in findings if m.id in step.asks_about and m.present and not m.hedged]
-        open_ids = [f for f in step.asks_about if f not in self.status and f not in named]
+        # Still open: not yet known, or only doubted (a "yes" can still make a doubt certain).
+        open_ids = [f for f in step.asks_about
+                    if self.status.get(f) in (None, Status.UNSURE) and f not in named]
         for f in named:  # a finding the person stated is kept whatever the answer word was
             self._affirm(f)  # ("no, but I have to strain")
         if reply is Reply.YES:
@@ -180,9 +182,9 @@ class Plan:
         elif reply is Reply.UNSURE:
             for f in open_ids:
                 self.record(f, Status.UNSURE)
-        else:  # unanswered: an emergency question left unanswered counts as unsure
+        else:  # unanswered: a warning sign or risk factor left unanswered counts as unsure (rules 3, 4)
             for f in open_ids:
-                if self.emergency(f):
+                if self._tier(f) in (Tier.EMERGENCY, Tier.URGENT, Tier.RISK):
                     self.record(f, Status.UNSURE)
 
     def _single(self, step: Step, reply: Reply) -> None:
@@ -242,7 +244,7 @@ class Plan:
             # advice may be what the "yes" was about.
             every_no = all(self.status.get(f) is Status.ABSENT for f in step.asks_about)
             return every_no and any(self.raises(f) for f in step.asks_about)
-        return any(f not in self.status and self.raises(f) for f in step.asks_about)
+        return any(self.status.get(f) in (None, Status.UNSURE) and self.raises(f) for f in step.asks_about)
 
     def next_step(self) -> Step | None:
         """The next step worth taking; None when it is time to decide (at once on an emergency)."""

@@ -119,7 +119,9 @@ class AnswerReader:
         later = [f for f in found if f.at[0] >= start] if start else found
         if any(f.present and f.id not in self.context for f in later):
             return Answer.YES, False, True
-        if later and not any(f.present for f in later):
+        # Only a real denial answers no: "it just comes out" reads a "nothing comes out" phrase in its
+        # plain form, which says nothing either way.
+        if later and not any(f.present for f in later) and not all(f.fragile for f in later):
             return Answer.NO, False, True
         return self._fuzzy(key), False, False
 

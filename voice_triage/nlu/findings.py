@@ -180,7 +180,10 @@ class FindingReader:
 
     def _match_piece(self, piece: list[Token]) -> list[FindingMatch]:
         words = [t.word for t in piece]
-        hedge_spans = find_seqs(words, self.lex.hedges)
+        # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
+        # free-standing one starts a hedge ("not really", "not sure").
+        hedge_spans = [(s, e) for s, e in find_seqs(words, self.lex.hedges)
+                       if not (words[s] == "not" and not piece[s].shown and s > 0)]
         hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
         positions: dict[str, list[int]] = defaultdict(list)
         scores: dict[int, float] = {}

@@ -19,8 +19,8 @@ from typing import Any, Final
 from ..asr.base import Recognizer, Status
 from ..clinical.catalogue import load_rulebook
 from ..errors import ManifestError
-from ..settings import VOICE_BY_LOCALE
 from ..session.turn import Heard, hear_transcript, open_listener, phrases_for
+from ..settings import VOICE_BY_LOCALE
 from .manifest import Manifest, Recording, load_manifest
 from .metrics import same_understanding, understanding_json, word_error_rate
 
