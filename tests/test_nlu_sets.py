@@ -1,0 +1,25 @@
+"""Regression floors on the sets written by people who never saw grammars/ (tests/nlu_sets)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.bench.bench_sets import score_conversations, score_descriptions, score_replies
+
+SETS = sorted(p for p in (Path(__file__).parent / "nlu_sets").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
+def test_no_conversation_is_under_triaged(folder: Path) -> None:
+    result = score_conversations(folder / "conversations.yaml", verbose=False)
+    assert result["under"] == 0 and result["right"] / result["total"] >= 0.95
+
+
+@pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
+def test_descriptions_and_replies_keep_their_floor(folder: Path) -> None:
+    described = score_descriptions(folder / "descriptions.tsv", verbose=False)
+    assert described["f1"] >= 0.87 and len(described["negation_errors"]) <= 2
+    replies = score_replies(folder / "replies.tsv", verbose=False)
+    assert replies["answers"].pct() >= 88.0
