@@ -64,8 +64,8 @@ def bench_batch(suite: Path, asr: str, copies: int) -> None:
     rates = {}
     for jobs in (1, 2):
         started = time.perf_counter()
-        proc = subprocess.run([*command, "replay", str(folder), "--jobs", str(jobs), "--json", "--asr", asr],
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run([*command, "replay", str(folder), "--allow-outside-audio", "--jobs", str(jobs),
+                               "--json", "--asr", asr], capture_output=True, text=True, check=False)
         wall = time.perf_counter() - started
         summary = json.loads(proc.stdout)
         totals = summary["totals"]

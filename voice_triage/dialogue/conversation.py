@@ -247,7 +247,9 @@ class Conversation:
         self.last_outcome = f"{'no input' if no_input else 'not understood'} {count}"
         if count >= REPROMPT_LIMIT:
             self.last_outcome += ": unanswered"
-            self._unanswered = True
+            # The description is an invitation; a yes/no question left unanswered leaves the advice
+            # incomplete.
+            self._unanswered = self._unanswered or step.role is not Role.OPEN
             return [self._say("unanswered"), *self._resolve(Reply.UNANSWERED, None)]
         phrases = self.questions.phrases
         hint = (phrases.how_to_answer[step.kind].get(self.locale) if count == 1
