@@ -16,7 +16,7 @@ from typing import Any
 
 from ..files import private_dir, write_text
 from .html_page import batch_page, session_page
-from .metrics import corpus_wer, latency_summary, mean
+from .metrics import answer_tokens, confidence_meaning, corpus_wer, latency_summary, mean, token_wer, variant_of
 from .run import Prompt, ReplayResult
 
 
@@ -45,7 +45,13 @@ def session_json(result: ReplayResult, base: Path | None = None) -> dict[str, An
     """The report object; paths are relative to ``base`` (the report folder) when given."""
     manifest, outcome = result.manifest, result.outcome
     turns = []
+    normalised: list[tuple[list[str], list[str]]] = []
     for turn in result.turns:
+        said, tokens = _reference_answer(turn.reference), None
+        if turn.reference is not None:
+            tokens = answer_tokens(turn.kind, turn.reference, turn.transcript if turn.status == "ok" else "",
+                                   said, (turn.interpretation or {}).get("answer"))
+            normalised.append(tokens)
         turns.append({
             "index": turn.index, "question": turn.question, "kind": turn.kind,
             "prompt": _prompt_json(turn.prompt, base),
@@ -56,6 +62,8 @@ def session_json(result: ReplayResult, base: Path | None = None) -> dict[str, An
             "timings": {"answer_s": round(turn.answer_s, 3), "render_s": round(turn.prompt.render_s, 4),
                         "decode_s": round(turn.decode_s, 4), "dialogue_s": round(turn.dialogue_s, 4),
                         "latency_s": round(turn.latency_s, 4)},
+            "reference_answer": said,
+            "wer_normalised": None if tokens is None else token_wer([tokens]),
         })
     judged = [turn.correct for turn in result.turns if turn.correct is not None]
     pairs = [(turn.reference, turn.transcript if turn.status == "ok" else "")
@@ -79,8 +87,23 @@ def session_json(result: ReplayResult, base: Path | None = None) -> dict[str, An
             "audio_s": round(result.audio_s, 3), "wall_s": round(result.wall_s, 3),
             "speedup": round(result.audio_s / result.wall_s, 2) if result.wall_s > 0 else None,
             "latency_s": latency_summary([turn.latency_s for turn in result.turns]),
+            "wer_normalised": token_wer(normalised),
+            "level_matched": outcome.level == manifest.expect.level.value,
+            "mismatched_turns": [turn.index for turn in result.turns if turn.correct is False],
         },
+        "variant": variant_of(str(manifest.path)),
+        "confidence_means": confidence_meaning(result.recognizer),
     }
+
+
+def _reference_answer(reference: str | None) -> str | None:
+    """The answer (yes, no, unsure, ...) the reference text means to the NLU, if any."""
+    if reference is None:
+        return None
+    from ..nlu.matcher import load_matcher
+
+    answer = load_matcher().understand(reference).answer
+    return None if answer is None else str(getattr(answer, "value", answer))
 
 
 def write_session_report(result: ReplayResult, folder: Path) -> dict[str, Any]:
@@ -96,7 +119,30 @@ def write_batch_report(summary: dict[str, Any], folder: Path) -> None:
     """Write ``summary.json`` and ``index.html`` (links to each session's page) into ``folder``."""
     make_private_dir(folder)
     write_private(folder / "summary.json", json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-    write_private(folder / "index.html", batch_page(summary))
+    sessions = _session_reports(summary, folder)
+    write_private(folder / "index.html", batch_page(summary, sessions))
+    for row in summary["sessions"]:  # each session page links back to the index
+        data = sessions.get(row["name"])
+        page = folder / str(row.get("report") or "")
+        if data is not None and page.name == "report.html":
+            write_private(page, session_page(data, os.path.relpath(folder / "index.html", page.parent)))
+
+
+def _session_reports(summary: dict[str, Any], folder: Path) -> dict[str, dict[str, Any]]:
+    """Each session's ``report.json`` beside its page (for the index's groups and pictures)."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in summary["sessions"]:
+        report = row.get("report")
+        if not report or row.get("result") not in ("PASS", "FAIL"):
+            continue
+        path = (folder / str(report)).with_name("report.json")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # a row without its report: the index still lists it, without pictures
+        if isinstance(data, dict) and isinstance(data.get("turns"), list):
+            found[row["name"]] = data
+    return found
 
 
 def text_summary(data: dict[str, Any]) -> str:

@@ -88,3 +88,83 @@ def corpus_wer(pairs: Sequence[tuple[str, str]]) -> float | None:
         edits += Levenshtein.distance(ref, words(hypothesis))
         total += len(ref)
     return round(edits / total, 4) if total else None
+
+
+#: The normalisation table of answer words (data, documented in docs/replay.md): everyday forms
+#: mapped to the word a grammar-constrained recognizer writes for them, before the word error rate
+#: after normalisation is counted. Without it a person who says "nah", recognized as "no", scores
+#: 100% WER although the answer was heard perfectly. Answer turns are compared by their understood
+#: answers instead (``answer_tokens``); this table is for the words of every other turn.
+ANSWER_WORDS: Final = {
+    "nah": "no", "naw": "no", "nope": "no",
+    "yeah": "yes", "yep": "yes", "yup": "yes", "aye": "yes", "ya": "yes", "yea": "yes",
+    "okay": "ok", "dunno": "don't know", "cannot": "can't", "wee": "pee",
+}
+#: Answers that stand for the whole of an answer turn: a yes/no or read-back question answered with
+#: one of these is scored on the answer understood, one token each side.
+ANSWER_VALUES: Final = frozenset({"yes", "no", "unsure", "repeat", "help", "stop", "correct", "emergency"})
+
+
+def normalised_words(text: str) -> list[str]:
+    """``words`` with each word mapped through ``ANSWER_WORDS`` (a mapped word may become two)."""
+    return [part for word in words(text) for part in ANSWER_WORDS.get(word, word).split()]
+
+
+def answer_tokens(kind: str, reference: str, hypothesis: str, reference_answer: str | None,
+                  heard_answer: str | None) -> tuple[list[str], list[str]]:
+    """The two token lists a normalised WER compares for one turn.
+
+    A yes/no or read-back turn whose reference means an answer is one token: the answer the
+    reference text means against the answer understood (none understood: a deletion). Other
+    turns (the open question, answers that name findings) are their words after ``ANSWER_WORDS``."""
+    if kind != "open" and reference_answer in ANSWER_VALUES:
+        return [reference_answer], [heard_answer] if heard_answer else []
+    return normalised_words(reference), normalised_words(hypothesis)
+
+
+def token_wer(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
+    """Corpus WER over already-tokenised pairs: total edits / total reference tokens."""
+    edits = total = 0
+    for ref, hyp in pairs:
+        edits += Levenshtein.distance(list(ref), list(hyp))
+        total += len(ref)
+    return round(edits / total, 4) if total else None
+
+
+#: A ``synth`` manifest is ``OUT/<persona>/<voice>_<rate>wpm_<clean|snrN>.yaml``: the groups of a report.
+_VARIANT: Final = re.compile(r"^(?P<voice>[a-z0-9-]+)_(?P<rate>\d+)wpm_(?P<noise>clean|snr-?[0-9.]+)$")
+
+
+def variant_of(path: str | None) -> dict[str, str] | None:
+    """``{persona, voice, rate, noise}`` of a synthesized manifest's path, else ``None``."""
+    if not path:
+        return None
+    parts = path.replace("\\", "/").rsplit("/", 2)
+    stem = parts[-1].rsplit(".", 1)[0]
+    found = _VARIANT.match(stem)
+    if found is None or len(parts) < 2:
+        return None
+    return {"persona": parts[-2], "voice": found["voice"], "rate": f"{found['rate']} wpm",
+            "noise": "clean" if found["noise"] == "clean" else f"SNR {found['noise'][3:]} dB"}
+
+
+#: What a transcript's confidence means, per recognizer (the name a transcript carries). The
+#: numbers are not comparable between recognizers; pocketsphinx has no graded score at all.
+CONFIDENCE_MEANS: Final = {
+    "pocketsphinx": "not a graded score: 1.00 means a phrase of the question's list matched (or the "
+                    "open question's dictation gave words); when the check against a free decode runs, "
+                    "the share of the phrase's words that decode confirmed",
+    "vosk": "the lowest word confidence of the transcript (Vosk's MBR word posterior, 0 to 1); "
+            "answers under the rejection threshold are no-match",
+    "moonshine": "the lowest token probability of the transcript (0 to 1)",
+    "read-back": "a test double: 1.00 whenever text was given",
+}
+
+
+def confidence_meaning(recognizer: str) -> str | None:
+    """What ``confidence`` means for ``recognizer``, or ``None`` when unknown (then it is not shown)."""
+    name = recognizer.lower()
+    for key, meaning in CONFIDENCE_MEANS.items():
+        if name.startswith(key):
+            return meaning
+    return None
