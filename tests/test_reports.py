@@ -19,6 +19,7 @@ from tests.test_replay import ReadBack, run_axe, suite  # noqa: F401  (suite: th
 from voice_triage.asr import Transcript
 from voice_triage.replay import run as replay
 from voice_triage.replay.batch import replay_batch
+from voice_triage.replay.html import text_summary
 from voice_triage.replay.html_page import ERROR_LINE, one_line, sort_rows
 from voice_triage.replay.metrics import (
     ANSWER_WORDS,
@@ -175,6 +176,9 @@ def test_session_page_marks_the_misheard_turn_and_links_it_from_the_top(reports:
     assert html.count('class="mismatch"') == len(bad)
     assert '<a href="../index.html">Back to the batch index</a>' in html
     assert '<nav aria-label="Contents">' in html
+    lines = text_summary(data).splitlines()
+    assert lines[0].startswith("FAIL ") and f"understood wrongly: turn(s) {bad[0]}" in lines[-1]
+    assert any("answer accuracy" in line and "WER after normalising answers" in line for line in lines)
     index = (out / "index.html").read_text()
     assert 'href="doubt__en-gb_130wpm_clean/report.html#misheard"' in index
     # A clean session: nothing marked, and its normalised WER is zero.

@@ -153,6 +153,11 @@ def text_summary(data: dict[str, Any]) -> str:
              f"{metrics['wall_s']:.2f} s for {metrics['audio_s']:.1f} s of audio)"]
     lines += [f"  mismatch: {problem}" for problem in data["mismatches"]]
     if metrics["answer_accuracy"] is not None:
-        lines.append(f"  answer accuracy {metrics['answer_accuracy']:.0%}, WER {metrics['wer']:.1%}")
+        normalised = metrics.get("wer_normalised")
+        after = "n/a" if normalised is None else f"{normalised:.1%}"
+        lines.append(f"  answer accuracy {metrics['answer_accuracy']:.0%}, WER after normalising answers {after} "
+                     f"(as written {metrics['wer']:.1%})")
+    if metrics.get("mismatched_turns"):
+        lines.append(f"  understood wrongly: turn(s) {', '.join(map(str, metrics['mismatched_turns']))}")
     return "\n".join(lines)
 
