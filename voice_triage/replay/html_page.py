@@ -257,11 +257,11 @@ def one_line(text: str) -> tuple[str, bool]:
     return cut, cut != text.strip()
 
 
-def _error_cell(text: str, n: int) -> str:
+def _error_cell(text: str, name: str) -> str:
     line, cut = one_line(text)
     if not cut:
         return _e(line)
-    return (f"{_e(line)}<details><summary>Full error <span class=\"visually-hidden\">of row {n}</span></summary>"
+    return (f"{_e(line)}<details><summary>Full error <span class=\"visually-hidden\">of {_e(name)}</span></summary>"
             f'<p class="detail">{_e(text)}</p></details>')
 
 
@@ -390,7 +390,7 @@ def batch_page(summary: dict[str, Any], sessions: dict[str, dict[str, Any]] | No
             ]), "</section>"]
 
     table_rows = []
-    for n, item in enumerate(rows, 1):
+    for item in rows:
         data = sessions.get(item["name"])
         groups = _groups(item, data)
         name = _e(item["name"])
@@ -403,7 +403,7 @@ def batch_page(summary: dict[str, Any], sessions: dict[str, dict[str, Any]] | No
         word = item["result"]
         shown = _result(word) if word in ("PASS", "FAIL") else f'<span class="fail">{_e(word)}</span>'
         ran_ok = word in ("PASS", "FAIL")
-        table_rows.append((word, [link, shown, _error_cell(item.get("error") or "", n) or "-",
+        table_rows.append((word, [link, shown, _error_cell(item.get("error") or "", item["name"]) or "-",
                                   _e(groups["persona"]), _e(groups["voice"]), _e(groups["rate"]), _e(groups["noise"]),
                                   _e(item.get("expected") or "-"), _e(item.get("level") or "-"),
                                   _pct(item.get("answer_accuracy")) if ran_ok else "-",
