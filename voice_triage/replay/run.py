@@ -246,10 +246,7 @@ def _result(manifest: Manifest, turns: list[Turn], closing: Prompt | None, decid
         outcome = Outcome(decision.level.value, tuple(decided.present), tuple(decided.absent),
                           tuple(decided.unsure))
         decision_json: dict[str, Any] | None = decision.as_json()
-        reasons = tuple(
-            {**reason.as_json(), "level": reason.level.value, "summary": reason.summary}
-            for reason in decision.reasons
-        )
+        reasons = tuple(reason.as_json(detail=True) for reason in decision.reasons)
     else:
         outcome, decision_json, reasons = Outcome(None, (), (), ()), None, ()
     mismatches = _check(manifest, outcome)
