@@ -196,6 +196,8 @@ class Plan:
                 self.front.append(self.probe_step(finding, Role.RECHECK))  # never drop it silently
             else:
                 self.record(finding, Status.ABSENT)
+        elif reply is Reply.UNANSWERED and step.role in (Role.CONFIRM, Role.READBACK):
+            self.record(finding, Status.PRESENT)  # stated, and its read-back never answered (rule 9)
         elif reply is Reply.UNSURE or self.emergency(finding):
             self.record(finding, Status.UNSURE)
 
