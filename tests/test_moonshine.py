@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO, SPEECH_COMMANDS
 from voice_triage.asr import SecondOpinion, Status, Stopwatch, Transcript
 from voice_triage.asr import moonshine as asr_moonshine
-from voice_triage.asr.moonshine import MoonshineRecognizer, collapse, could_begin, load_tokens, model_dir
+from voice_triage.asr.moonshine import MoonshineRecognizer, collapse, could_begin, load_tokens, model_dir, pieces
 from voice_triage.audio.wav import read_wav
 from voice_triage.errors import RecognizerError, UsageError
 from voice_triage.nlu.grammar import load_grammar
@@ -69,9 +69,11 @@ def test_missing_package_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
 class Fake:
     def __init__(self, name: str, status: Status, text: str = "") -> None:
         self.name, self.status, self.text, self.calls = name, status, text, 0
+        self.asked: list[Sequence[str] | None] = []
 
     def transcribe(self, samples: object, phrases: Sequence[str] | None) -> Transcript:
         self.calls += 1
+        self.asked.append(phrases)
         if self.status is Status.OK and self.text == "raise":
             raise RecognizerError("model file unreadable")
         return Stopwatch(self.name, 1.0)(self.status, self.text, 0.9 if self.status is Status.OK else 0.0)
@@ -117,6 +119,45 @@ def test_a_failing_second_recognizer_leaves_the_first_and_is_dropped(caplog: pyt
     assert second.calls == 1 and "model file unreadable" in caplog.text
 
 
+def test_the_open_question_is_dictated_by_the_second_recognizer() -> None:
+    first, second = Fake("pocketsphinx", Status.OK, "my lemon all the"), Fake("moonshine", Status.OK, "my back hurts")
+    got = SecondOpinion(first, second).transcribe(SAMPLES, None)
+    assert (got.status, got.text, got.recognizer, first.calls, second.asked) == (
+        Status.OK, "my back hurts", "pocketsphinx", 0, [None])
+
+
+def test_dictation_falls_back_to_the_first_when_the_second_fails() -> None:
+    first = Fake("pocketsphinx", Status.OK, "my back")
+    got = SecondOpinion(first, Fake("m", Status.OK, "raise")).transcribe(SAMPLES, None)
+    assert (got.text, first.calls) == ("my back", 1)
+
+
+def test_a_reply_outside_the_phrase_list_is_written_beside_the_no_match() -> None:
+    second = Fake("moonshine", Status.OK, "no not at all")
+    got = SecondOpinion(Fake("p", Status.NO_MATCH), second).transcribe(SAMPLES, phrases())
+    assert (got.status, got.open_text, second.asked) == (Status.NO_MATCH, "no not at all", [None])
+    assert got.as_json()["open_text"] == "no not at all"
+    assert "open_text" not in Fake("p", Status.NO_MATCH).transcribe(SAMPLES, phrases()).as_json()
+
+
+def test_doubt_is_annotated_never_replaced() -> None:
+    chain = SecondOpinion(Fake("p", Status.OK, "not sure"), Fake("m", Status.OK, "no"),
+                          annotate=frozenset({"not sure"}))
+    got = chain.transcribe(SAMPLES, phrases())
+    assert (got.status, got.text, got.open_text) == (Status.OK, "not sure", "no")
+
+
+def test_long_dictation_is_cut_in_pieces_at_a_pause() -> None:
+    rng = np.random.default_rng(0)
+    loud = (rng.standard_normal(16000 * 40) * 3000).astype(np.int16)
+    loud[16000 * 12 : 16000 * 12 + 3200] = 0  # a pause 12 s in
+    cut = pieces(loud)
+    assert len(cut) >= 3 and all(len(p) <= asr_moonshine.MAX_PIECE_S * 16000 for p in cut)
+    assert np.array_equal(np.concatenate(cut), loud)
+    assert 16000 * 12 <= len(cut[0]) <= 16000 * 12 + 3200
+    assert len(pieces(loud[:16000])) == 1
+
+
 def test_environment_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICE_TRIAGE_MOONSHINE", "off")
     assert not isinstance(open_listener("pocketsphinx"), SecondOpinion)
@@ -144,6 +185,14 @@ def test_real_model_hears_espeak_answers_and_rejects_other_speech() -> None:
 
 
 @pytest.mark.slow
+def test_real_model_dictates_a_description_in_bounded_steps() -> None:
+    clip = read_wav(WAV_DIR / "open" / "hibari-heart" / "i fell off a ladder and now both my legs are numb.wav")
+    got = moonshine().transcribe(clip.samples, None)
+    assert got.status is Status.OK and {"ladder", "legs", "numb"} <= set(got.text.split())
+    assert len(got.text.split()) <= asr_moonshine.TOKENS_PER_S * clip.duration_s + asr_moonshine.EXTRA_TOKENS
+
+
+@pytest.mark.slow
 def test_real_model_reports_noise_as_no_input() -> None:
     for noise in ("white noise", "digital silence", "hum"):
         got = moonshine().transcribe(read_wav(WAV_DIR / "reject" / f"{noise}.wav").samples, phrases())
@@ -162,3 +211,34 @@ def test_real_model_on_real_people_alone() -> None:
             results.append((label, got.text if got.status is Status.OK else got.status.value))
     assert not [r for r in results if set(r) == {"yes", "no"}]
     assert sum(label == text for label, text in results) / len(results) >= 0.85
+
+
+# --- the turn driver's reading of the open reply (session/turn.py) --------------------------------
+
+
+def read(status: Status, text: str, open_text: str) -> tuple[str, str]:
+    from voice_triage.nlu.matcher import load_matcher
+    from voice_triage.session.turn import open_reading
+
+    heard = open_reading(Transcript(text, status, 0.0, "p", 1.0, 0.0, open_text), load_matcher())
+    return heard.status.value, heard.text
+
+
+def test_an_open_reply_the_nlu_understands_stands_for_the_no_match() -> None:
+    assert read(Status.NO_MATCH, "", "no not at all") == ("ok", "no not at all")
+    assert read(Status.NO_MATCH, "", "pardon") == ("ok", "pardon")
+    assert read(Status.OK, "repeat", "i haven't") == ("ok", "i haven't")
+
+
+def test_one_word_never_becomes_yes_no_or_stop_and_other_words_stay_no_match() -> None:
+    for word in ("right", "know", "sure"):  # read as yes or no when typed
+        assert read(Status.NO_MATCH, "", word) == ("no_match", ""), word
+    assert read(Status.NO_MATCH, "the", "the weather is lovely today") == ("no_match", "the")
+    assert read(Status.NO_INPUT, "", "yes please") == ("no_input", "")
+
+
+def test_an_ambulance_request_heard_twice_stands_and_doubt_never_becomes_yes_or_no() -> None:
+    assert read(Status.OK, "call an ambulance", "call them ambulance") == ("ok", "call an ambulance")
+    assert read(Status.OK, "ambulance", "i haven't") == ("ok", "i haven't")  # forced onto the phrase list
+    assert read(Status.OK, "not sure", "absolutely not") == ("ok", "not sure")
+    assert read(Status.OK, "not sure", "wait i got that wrong") == ("ok", "wait i got that wrong")

@@ -8,7 +8,11 @@ latency, session memory) can be added to ``SECTIONS`` without touching the other
 - human: the speech-commands clips in ../shared (yes, no, stop, other words, noise), split by file
   order into a tuning half (even positions, used while choosing thresholds) and a held-out half
   (odd positions): accuracy for yes/no/stop, share of other words and of noise returned as yes or
-  no, confusion matrix, real-time factor.
+  no, confusion matrix, real-time factor;
+- spoken: the held-out sets of scripts/make_spoken_sets.py (reports/spoken-sets; skipped when not
+  generated): finding recall/precision on spoken descriptions and answer accuracy on spoken answers,
+  before (pocketsphinx dictation, the phrase list alone) and after (Moonshine's dictation and open
+  replies), for the chains with Moonshine.
 
 Backends: pocketsphinx with the answer spotter and Moonshine's second listening (what ships),
 without Moonshine, and pocketsphinx alone, always; Vosk (with Moonshine) when a model is installed
@@ -41,10 +45,13 @@ OUTCOMES = ("yes", "no", "unsure", "stop", "repeat", "help", "other", "no_match"
 
 
 def outcome(rec: Recognizer, path: Path, phrases: tuple[str, ...]) -> tuple[str, float, float]:
-    """(what the assistant made of the clip, audio seconds, CPU seconds)."""
+    """(what the assistant made of the clip, audio seconds, CPU seconds): the transcript read as the
+    turn driver reads it (``session.turn.open_reading``: Moonshine's open reply included)."""
+    from voice_triage.session.turn import open_reading
+
     audio = read_wav(path)
     start = time.process_time()
-    transcript = rec.transcribe(audio.samples, phrases)
+    transcript = open_reading(rec.transcribe(audio.samples, phrases), load_matcher())
     cpu = time.process_time() - start
     if transcript.status is not Status.OK:
         return transcript.status.value, audio.duration_s, cpu
@@ -149,6 +156,129 @@ def summarise_human(rows: list[tuple[str, str]]) -> dict[str, Any]:
 
 SECTIONS: list[Callable[[str, Recognizer], dict[str, Any]]] = [section_espeak, section_human]
 
+SPOKEN_SETS = REPO / "reports" / "spoken-sets"
+#: Answers that count for a set label: a hedged no heard as doubt is the safe side (see
+#: tests/test_recognition.py); words that answer nothing are right when nothing is decided.
+RIGHT_FOR: dict[str, set[str]] = {"none": {"no_match", "no_input", "other", "repeat", "help"}}
+
+
+def _findings(text: str) -> tuple[set[str], set[str]]:
+    """(present, absent) finding ids the NLU reads in ``text``, context findings left out."""
+    from voice_triage.clinical.catalogue import Tier, load_rulebook
+
+    context = {f.id for f in load_rulebook().findings.values() if f.tier is Tier.CONTEXT}
+    heard = load_matcher().understand(text).findings
+    return ({f.id for f in heard if f.present and f.id not in context},
+            {f.id for f in heard if not f.present and f.id not in context})
+
+
+def _finding_scores(rows: list[tuple[dict[str, Any], str]]) -> dict[str, float]:
+    """Recall over the labelled findings (context findings as well when labelled), precision over
+    the non-context findings read, negation errors (a labelled finding read with the other polarity)."""
+    from voice_triage.clinical.catalogue import Tier, load_rulebook
+
+    context = {f.id for f in load_rulebook().findings.values() if f.tier is Tier.CONTEXT}
+    found = wanted = read = right = flipped = 0
+    for item, text in rows:
+        heard = load_matcher().understand(text).findings
+        present = {f.id for f in heard if f.present}
+        absent = {f.id for f in heard if not f.present}
+        want = set(item["present"])
+        found += len(want & present)
+        wanted += len(want)
+        read += len(present - context)
+        right += len((present - context) & want)
+        flipped += len(want & absent - present) + len(set(item["absent"]) & present)
+    return {"recall": found / max(wanted, 1), "precision": right / max(read, 1), "negation errors": float(flipped)}
+
+
+def section_spoken(name: str, rec: Recognizer) -> dict[str, Any]:
+    """Held-out spoken sets (scripts/make_spoken_sets.py): voices and sentences never tuned on.
+
+    Descriptions: finding recall and precision before (pocketsphinx dictation, the first backend
+    of the chain) and after (Moonshine's dictation). Answers: answer accuracy before (the phrase
+    list only, Moonshine's exact-phrase rule included) and after (the open reply read by the NLU,
+    ``session.turn.open_reading``), both from the same decoding of each clip."""
+    import json
+
+    from voice_triage.asr import SecondOpinion
+    from voice_triage.session.turn import open_reading
+
+    index = SPOKEN_SETS / "sets.json"
+    if not index.is_file():
+        print(f"\n[spoken] skipped: run scripts/make_spoken_sets.py (no {index})")
+        return {}
+    if not isinstance(rec, SecondOpinion):
+        print(f"\n[spoken] {name}: skipped (no open-vocabulary recognizer in this chain)")
+        return {}
+    sets = json.loads(index.read_text())
+    typed = _finding_scores([(item, item["text"]) for item in sets["descriptions"]])
+    results: dict[str, Any] = {"typed": typed}
+    print(f"\n[spoken] {name}: {len(sets['descriptions'])} descriptions, {len(sets['answers'])} answers, "
+          f"voices {', '.join(sets['voices'])}")
+    print("  descriptions typed: " + "  ".join(f"{k} {v:.2f}" for k, v in typed.items()))
+    for voice in sets["voices"]:
+        before: list[tuple[dict[str, Any], str]] = []
+        after: list[tuple[dict[str, Any], str]] = []
+        audio_s = cpu_before = cpu_after = 0.0
+        for item in sets["descriptions"]:
+            samples = read_wav(SPOKEN_SETS / item["files"][voice]).samples
+            audio_s += len(samples) / 16000
+            start = time.process_time()
+            old = rec.first.transcribe(samples, None)
+            cpu_before += time.process_time() - start
+            start = time.process_time()
+            new = rec.transcribe(samples, None)
+            cpu_after += time.process_time() - start
+            before.append((item, old.text if old.status is Status.OK else ""))
+            after.append((item, new.text if new.status is Status.OK else ""))
+        b, a = _finding_scores(before), _finding_scores(after)
+        print(f"  descriptions, {voice}: before " + "  ".join(f"{k} {v:.2f}" for k, v in b.items())
+              + " | after " + "  ".join(f"{k} {v:.2f}" for k, v in a.items())
+              + f" | CPU/audio {cpu_before / audio_s:.2f} → {cpu_after / audio_s:.2f}")
+        results[f"descriptions {voice}"] = {"before": b, "after": a, "rtf_after": cpu_after / audio_s}
+    phrases = load_grammar().phrases_for("yes_no", ())
+    rows: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for voice in sets["voices"]:
+        for item in sets["answers"]:
+            samples = read_wav(SPOKEN_SETS / item["files"][voice]).samples
+            heard = rec.transcribe(samples, phrases)
+            got = []
+            for transcript in (heard, open_reading(heard, load_matcher())):
+                if transcript.status is not Status.OK:
+                    got.append(transcript.status.value)
+                else:
+                    answer = load_matcher().understand(transcript.text).answer
+                    got.append(answer.value if answer else "other")
+            rows[voice].append((item["answer"], got[0], got[1]))
+    typed_right = sum(expected_answer(i["text"]) in RIGHT_FOR.get(i["answer"], {i["answer"]}) | (
+        {"unsure"} if i["answer"] == "no" and load_matcher().understand(i["text"]).hedged else set())
+        for i in sets["answers"])
+    print(f"  answers typed: {typed_right}/{len(sets['answers'])} = {typed_right / len(sets['answers']):.1%}")
+    every: list[tuple[str, str, str]] = []
+    for voice, got_rows in rows.items():
+        every += got_rows
+        _answer_line(voice, got_rows)
+    results["answers"] = _answer_line("all voices", every)
+    return results
+
+
+def _answer_line(label: str, rows: list[tuple[str, str, str]]) -> dict[str, Any]:
+    numbers: dict[str, Any] = {}
+    for when, at in (("before", 1), ("after", 2)):
+        right = sum(r[at] in RIGHT_FOR.get(r[0], {r[0]}) for r in rows)
+        swaps = sum({r[0], r[at]} == {"yes", "no"} for r in rows)
+        nothing = [r for r in rows if r[0] == "none"]
+        leaked = sum(r[at] in ("yes", "no") for r in nothing)
+        numbers[when] = {"accuracy": right / len(rows), "swaps": swaps, "none→yes/no": leaked}
+    print(f"  answers, {label}: " + " | ".join(
+        f"{w} {n['accuracy']:.1%} right, {n['swaps']} yes↔no swaps, {n['none→yes/no']} non-answers as yes/no"
+        for w, n in numbers.items()))
+    wrong = Counter((r[0], r[2]) for r in rows if r[2] not in RIGHT_FOR.get(r[0], {r[0]}))
+    if wrong:
+        print("    after, wrong (said → got): " + ", ".join(f"{t}→{g} x{n}" for (t, g), n in wrong.most_common()))
+    return numbers
+
 
 def backends() -> list[tuple[str, Recognizer]]:
     # The shipped fallback (pocketsphinx + answer spotter, Moonshine listening again) and, for
@@ -176,6 +306,7 @@ def main() -> int:
     for name, rec in backends():
         for section in SECTIONS:
             section(name, rec)
+        section_spoken(name, rec)
     bench_session()
     return 0
 

@@ -38,7 +38,12 @@ class Kind(str, Enum):
 @dataclass(frozen=True)
 class Transcript:
     """One recognition result. ``text`` is what was heard: the phrase when ``status`` is ``ok``, the
-    backend's best guess (possibly empty) when it is ``no_match``, empty for ``no_input``."""
+    backend's best guess (possibly empty) when it is ``no_match``, empty for ``no_input``.
+
+    ``open_text`` is what an open-vocabulary recognizer wrote for the same audio when it listened
+    again (``factory.SecondOpinion``: after a no-match or a steering phrase), in any words and
+    normalised; empty when none listened. It is not an answer: the turn driver
+    (``session/turn.py``) decides whether the NLU's reading of it may stand for one."""
 
     text: str
     status: Status
@@ -46,9 +51,10 @@ class Transcript:
     recognizer: str
     audio_s: float
     decode_s: float
+    open_text: str = ""
 
     def as_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "text": self.text,
             "status": self.status.value,
             "confidence": round(self.confidence, 3),
@@ -56,6 +62,9 @@ class Transcript:
             "audio_s": round(self.audio_s, 3),
             "decode_s": round(self.decode_s, 4),
         }
+        if self.open_text:
+            out["open_text"] = self.open_text
+        return out
 
 
 class Stopwatch:
@@ -85,6 +94,15 @@ _NOT_WORD = re.compile(r"[^a-z' ]+")
 def normalise(text: str) -> str:
     """Lower case, letters and apostrophes only, single spaces: the form phrases are compared in."""
     return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower().replace("’", "'"))).strip()
+
+
+def collapse(words: str) -> str:
+    """``"stop stop"`` → ``"stop"``: a word said again straight after itself counts once."""
+    out: list[str] = []
+    for word in words.split():
+        if not out or out[-1] != word:
+            out.append(word)
+    return " ".join(out)
 
 
 def phrase_set(phrases: Sequence[str]) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ContentError, ModelError, RecognizerError, UsageError
 from ..settings import MOONSHINE_ENV
-from .base import Kind, Recognizer, Status, Transcript, normalise
+from .base import Kind, Recognizer, Status, Transcript, collapse, constraint, normalise
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,36 +28,64 @@ if TYPE_CHECKING:
 class SecondOpinion:
     """A fast grammar-constrained backend, and a slower open-vocabulary one for what it could not use.
 
-    The second recognizer (``asr/moonshine.py``) listens again when the first heard speech but no
-    phrase (no-match), and when the first heard one of the ``recheck`` phrases: the ones that steer
-    the conversation (repeat, help, stop, slower, faster), onto which a constrained decoder forces
-    unclear answers. Its text counts only when it is exactly one of the question's phrases; a
-    recheck changes the result only when it heard a different phrase. An answer the first heard
-    (yes, no, not sure) is never second-guessed, so the common turn stays as fast as the first
-    backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
+    The second recognizer (``asr/moonshine.py``) writes the open question's free dictation
+    (``phrases`` None): pocketsphinx's dictation is mostly wrong words, which would become wrong
+    findings. The first backend dictates only when the second is unavailable.
+
+    For a phrase list, the second listens again when the first heard speech but no phrase
+    (no-match), and when the first heard one of the ``recheck`` phrases: the ones that steer the
+    conversation (repeat, help, stop, slower, faster), onto which a constrained decoder forces
+    unclear answers. It writes the whole reply in any words (``Transcript.open_text``, for the turn
+    driver to read with the NLU); the status changes to ok only when those words are exactly one of
+    the question's phrases, and a recheck changes the result only when they are a different phrase.
+    After one of the ``annotate`` phrases (the doubt phrases: a constrained decoder forces "definitely
+    not" or "I want to stop now" onto "not sure") it only writes the open reply beside the phrase,
+    whatever it heard: the turn driver decides, and never turns doubt into yes or no.
+    A yes or no the first heard is never second-guessed, so the common turn stays as fast as the
+    first backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
     """
 
-    def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset()) -> None:
+    def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset(),
+                 annotate: frozenset[str] = frozenset()) -> None:
         self.first = first
         self.second: Recognizer | None = second
         self.recheck = frozenset(normalise(p) for p in recheck)
+        self.annotate = frozenset(normalise(p) for p in annotate)
         self.name = first.name
 
     def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
+        if phrases is None:
+            written = self._open(samples)
+            if written is None:
+                return self.first.transcribe(samples, None)
+            return replace(written, recognizer=self.name)
         heard = self.first.transcribe(samples, phrases)
-        if self.second is None or not (
-                heard.status is Status.NO_MATCH or (heard.status is Status.OK and heard.text in self.recheck)):
+        annotate = heard.status is Status.OK and heard.text in self.annotate
+        if self.second is None or not (annotate or heard.status is Status.NO_MATCH or (
+                heard.status is Status.OK and heard.text in self.recheck)):
             return heard
-        try:
-            again = self.second.transcribe(samples, phrases)
-        except RecognizerError as exc:  # e.g. a model file that fails to load on first use
-            logging.getLogger(__name__).warning("second recognizer failed, %s alone from now on: %s", self.name, exc)
-            self.second = None
+        again = self._open(samples)
+        if again is None:
             return heard
         spent = heard.decode_s + again.decode_s
         if again.status is not Status.OK:
             return replace(heard, decode_s=spent)
-        return replace(heard, status=Status.OK, text=again.text, confidence=again.confidence, decode_s=spent)
+        said = collapse(again.text)
+        if not annotate and said in (constraint(phrases) or ()):
+            return replace(heard, status=Status.OK, text=said, confidence=again.confidence, decode_s=spent,
+                           open_text=again.text)
+        return replace(heard, decode_s=spent, open_text=again.text)
+
+    def _open(self, samples: npt.NDArray[np.int16]) -> Transcript | None:
+        """The second recognizer's open-vocabulary transcript, or None when it is unavailable."""
+        if self.second is None:
+            return None
+        try:
+            return self.second.transcribe(samples, None)
+        except RecognizerError as exc:  # e.g. a model file that fails to load on first use
+            logging.getLogger(__name__).warning("second recognizer failed, %s alone from now on: %s", self.name, exc)
+            self.second = None
+            return None
 
 
 def find_vosk_model(model: Path | None = None) -> Path | None:
@@ -111,7 +139,8 @@ def _sphinx(spotter: bool) -> Recognizer:
         return backend
 
 
-def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collection[str]) -> Recognizer:
+def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collection[str],
+                    annotate: Collection[str] = ()) -> Recognizer:
     """``first`` with Moonshine's second listening (asr/moonshine.py), unless turned off by the
     argument or, when that is None, by ``$VOICE_TRIAGE_MOONSHINE=off`` (it costs ~250 MB of memory
     once used). Like the spotter, a broken install costs accuracy, not the session."""
@@ -125,22 +154,24 @@ def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collecti
     from .moonshine import OnFirstUse
 
     try:
-        return SecondOpinion(first, OnFirstUse(), frozenset(recheck))
+        return SecondOpinion(first, OnFirstUse(), frozenset(recheck), frozenset(annotate))
     except RecognizerError as exc:
         logging.getLogger(__name__).warning("Moonshine unavailable, %s alone: %s", first.name, exc)
         return first
 
 
 def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True,
-                    moonshine: bool | None = None, recheck: Collection[str] = ()) -> Recognizer:
+                    moonshine: bool | None = None, recheck: Collection[str] = (),
+                    annotate: Collection[str] = ()) -> Recognizer:
     """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
     (with the answer spotter, whose thresholds were tuned for pocketsphinx only). A model ``auto``
     found in the models folder that fails to load is a one-line warning and pocketsphinx; with
     ``--asr vosk`` or ``--model PATH`` it is an error (``ModelError``, one line). Either way
-    Moonshine listens again to what the backend could not match (``SecondOpinion``) and to the
+    Moonshine writes the open question's dictation, and listens again to what the backend could
+    not match (``SecondOpinion``) and to the
     ``recheck`` phrases (the grammar's steering phrases: the caller passes them, the recognizer
-    layer knows no grammar)."""
-    return _with_moonshine(_open(kind, model, spotter), moonshine, recheck)
+    layer knows no grammar), and writes its open reply beside the ``annotate`` ones (doubt)."""
+    return _with_moonshine(_open(kind, model, spotter), moonshine, recheck, annotate)
 
 
 def _open(kind: str, model: Path | None, spotter: bool) -> Recognizer:

@@ -1,6 +1,6 @@
 """Moonshine: an open-vocabulary recognizer whose model ships in a pip package, as a second opinion.
 
-pocketsphinx (``asr_sphinx.py``) is fast and grammar-constrained, but its acoustic model is old:
+pocketsphinx (``sphinx.py``) is fast and grammar-constrained, but its acoustic model is old:
 a real "yes" from a quiet or accented speaker often matches nothing and the person is asked again.
 Moonshine base (Moonshine AI, MIT licence; the English model's files ship in the ``moonshine-cpp``
 wheel) is a modern encoder-decoder trained on far more real speech. It writes what it heard, in
@@ -13,8 +13,14 @@ phrases (a word said twice, "stop, stop", counts once); anything else is no-matc
 is tuned here: the acceptance rule is the phrase list itself.
 
 The decoder dequantises its 8-bit weights at every step (about 0.14 s a step on one core), so
-decoding stops as soon as the words so far cannot begin any phrase. ``SecondOpinion`` in
-``recognizer.py`` calls it only when the fast path heard nothing it could use.
+decoding stops as soon as the words so far cannot begin any phrase, and never runs past
+``TOKENS_PER_S`` steps a second of audio. ``SecondOpinion`` in ``factory.py`` calls it for the open
+question (free dictation: ``phrases`` None, the whole text) and when the fast path heard nothing
+it could use.
+
+Long dictation is decoded in pieces of at most ``MAX_PIECE_S`` seconds, cut at the quietest moment
+near the end of each: the encoder's memory grows with the audio (a 114 s answer peaked at 1.17 GB
+decoded whole), and the model was trained on utterances of a few seconds to half a minute.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ import numpy.typing as npt
 
 from ..audio import vad
 from ..errors import RecognizerError
-from .base import Status, Stopwatch, Transcript, constraint, normalise
+from .base import Status, Stopwatch, Transcript, collapse, constraint, normalise
+
+__all__ = ["MoonshineRecognizer", "OnFirstUse", "collapse", "could_begin", "load_tokens", "model_dir", "pieces",
+           "shared"]
 
 NAME: Final = "moonshine"
 PACKAGE: Final = "moonshine_cpp"
@@ -51,6 +60,13 @@ WORD_START: Final = "\u2581"
 SENTENCE_END_BYTES: Final = frozenset(mark.encode() for mark in SENTENCE_END)
 #: onnxruntime's switch for its telemetry (read when it is imported).
 ORT_TELEMETRY_ENV: Final = "ORT_DISABLE_TELEMETRY"
+#: Dictation longer than this is decoded in pieces (see the module docstring). Longer pieces keep
+#: more context per piece (fewer words cut at a seam) and cost more memory: measured on one core,
+#: a 4 s description peaks near 400 MB for the whole process, 19 s near 520 MB.
+MAX_PIECE_S: Final = 15.0
+#: A piece is cut at the quietest ``CUT_FRAME_S`` window in its last ``CUT_SEARCH_S`` seconds.
+CUT_SEARCH_S: Final = 5.0
+CUT_FRAME_S: Final = 0.05
 
 
 def model_dir() -> Path:
@@ -101,13 +117,23 @@ def load_tokens(path: Path) -> tuple[bytes, ...]:
     return tuple(pieces)
 
 
-def collapse(words: str) -> str:
-    """``"stop stop"`` → ``"stop"``: a word said again straight after itself counts once."""
-    out: list[str] = []
-    for word in words.split():
-        if not out or out[-1] != word:
-            out.append(word)
-    return " ".join(out)
+def pieces(samples: npt.NDArray[np.int16], max_s: float = MAX_PIECE_S) -> list[npt.NDArray[np.int16]]:
+    """``samples`` cut into pieces of at most ``max_s`` seconds, each cut at the quietest short
+    window of its last ``CUT_SEARCH_S`` seconds (a pause between words, where one can be found)."""
+    longest = int(max_s * vad.RATE)
+    frame = max(int(CUT_FRAME_S * vad.RATE), 1)
+    search = min(int(CUT_SEARCH_S * vad.RATE), longest // 2)
+    out: list[npt.NDArray[np.int16]] = []
+    rest = samples
+    while len(rest) > longest:
+        window = rest[longest - search : longest].astype(np.float64)
+        frames = len(window) // frame
+        energy = (window[: frames * frame].reshape(frames, frame) ** 2).mean(axis=1)
+        cut = longest - search + int(energy.argmin()) * frame + frame // 2
+        out.append(rest[:cut])
+        rest = rest[cut:]
+    out.append(rest)
+    return out
 
 
 def could_begin(words: str, allowed: Sequence[str]) -> bool:
@@ -150,7 +176,14 @@ class MoonshineRecognizer:
     def text(self, samples: npt.NDArray[np.int16], allowed: Sequence[str] | None = None) -> tuple[str, float]:
         """What Moonshine heard, normalised, and the lowest probability it gave a token of it. With
         ``allowed``, decoding stops early once the words cannot begin any of those phrases (the
-        partial text returned then fits none of them)."""
+        partial text returned then fits none of them). Without, long audio is decoded in pieces."""
+        if allowed is None and len(samples) > MAX_PIECE_S * vad.RATE:
+            heard = [self.piece_text(piece, None) for piece in pieces(samples)]
+            return " ".join(t for t, _ in heard if t), min(c for _, c in heard)
+        return self.piece_text(samples, allowed)
+
+    def piece_text(self, samples: npt.NDArray[np.int16], allowed: Sequence[str] | None) -> tuple[str, float]:
+        """``text`` for one piece of audio: at most ``TOKENS_PER_S`` decoder steps a second of it."""
         audio = (samples.astype(np.float32) / 32768.0)[None, :]
         hidden = self._encoder.run(None, {"input_values": audio})[0]
         shape = (1, 8, 0, 52)
@@ -192,8 +225,10 @@ class MoonshineRecognizer:
         if not vad.detect(samples).speech:
             return result(Status.NO_INPUT)
         words, confidence = self.text(samples, allowed)
+        if allowed is None:  # dictation: every word as written ("no no" is kept)
+            return result(Status.OK, words, confidence) if words else result(Status.NO_MATCH, confidence=confidence)
         heard = collapse(words)
-        if not heard or (allowed is not None and heard not in allowed):
+        if not heard or heard not in allowed:
             return result(Status.NO_MATCH, confidence=confidence)
         return result(Status.OK, heard, confidence)
 

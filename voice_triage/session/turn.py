@@ -7,18 +7,53 @@ holds the recognizer to, and what a status means for the conversation, are decid
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from ..asr.base import Recognizer, Status, Transcript
-from ..dialogue.conversation import Ask, Conversation, Event
+from ..asr.base import Recognizer, Status, Transcript, collapse
+from ..dialogue.conversation import Ask, Conversation, Event, Matcher
+from ..nlu.base import Answer
 from ..nlu.grammar import Grammar, load_grammar
 from ..nlu.matcher import Understanding
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+
+#: Answers an open transcript gives only from two words or more. One word that the NLU reads as
+#: yes, no or stop ("right" → yes, "know" → no) is as likely another word heard right ("right" is
+#: one of the speech-commands words) as an answer outside the phrase list; and the one-word answers
+#: people give are in the phrase list already, which the recognizer matches exactly. The other
+#: readings of one word only ask again, help, doubt, go back or call for help: "pardon", "louder".
+DECISIVE: Final = frozenset({Answer.YES, Answer.NO, Answer.STOP})
+
+
+def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
+    """The transcript a turn is heard as: ``transcript``, or the open-vocabulary reply written
+    beside it (``Transcript.open_text``, after a no-match or a steering phrase) when the NLU reads
+    that reply as an answer, a rate change or a finding. "no, not at all", "yes please", "I haven't",
+    "pardon" and "go back" then work by voice as typed. A yes, no or stop needs two words or more
+    (``DECISIVE``); findings alone too. An ambulance request the phrase list heard stands unless the
+    open reply shares none of its words ("I haven't" forced onto "ambulance"), and doubt it heard is
+    replaced only by a reply that steers (stop, go back, repeat), never by yes or no.
+    Noise never reaches here (no-input is never heard again)."""
+    said = transcript.open_text
+    if not said or transcript.status not in (Status.OK, Status.NO_MATCH) or collapse(said) == transcript.text:
+        return transcript
+    first = matcher.understand(transcript.text).answer if transcript.status is Status.OK else None
+    reading = matcher.understand(said)
+    words = len(set(said.split()))
+    if first is Answer.EMERGENCY and set(said.split()) & set(transcript.text.split()):
+        return transcript  # "call them ambulance": the call for help was heard twice, it stands
+    if first is Answer.UNSURE and reading.answer in (Answer.YES, Answer.NO):
+        return transcript  # doubt never becomes a decision
+    if reading.answer is not None:
+        counts = reading.answer is not first and (reading.answer not in DECISIVE or words >= 2)
+    else:
+        counts = reading.rate is not None or (bool(reading.findings) and words >= 2)
+    return replace(transcript, status=Status.OK, text=said) if counts else transcript
 
 
 @dataclass(frozen=True)
@@ -42,10 +77,18 @@ def steering_phrases(grammar: Grammar | None = None) -> frozenset[str]:
 
 def open_listener(kind: str = "auto", model: Path | None = None, *, spotter: bool = True,
                   moonshine: bool | None = None, recheck: Collection[str] | None = None) -> Recognizer:
-    """The recognizer for a conversation: the factory's choice, told the grammar's steering phrases."""
+    """The recognizer for a conversation: the factory's choice, told the grammar's steering phrases
+    (re-checked) and its doubt phrases (an open reply written beside them, read by ``open_reading``)."""
     from ..asr.factory import open_recognizer
 
-    return open_recognizer(kind, model, spotter, moonshine, steering_phrases() if recheck is None else recheck)
+    return open_recognizer(kind, model, spotter, moonshine, steering_phrases() if recheck is None else recheck,
+                           doubt_phrases())
+
+
+def doubt_phrases(grammar: Grammar | None = None) -> frozenset[str]:
+    """The spoken phrases of doubt ("not sure", "I don't know"): a constrained decoder forces other
+    replies onto them ("definitely not", "I want to stop now"), so Moonshine writes what it heard."""
+    return frozenset((grammar or load_grammar()).spoken.get(Answer.UNSURE.value, ()))
 
 
 def phrases_for(ask: Ask | None, grammar: Grammar | None = None) -> tuple[str, ...] | None:
@@ -64,7 +107,9 @@ def hear_audio(conversation: Conversation, recognizer: Recognizer, samples: npt.
 
 def hear_transcript(conversation: Conversation, transcript: Transcript) -> Heard:
     """What a status means for the conversation: ok → the words, no_input → silence, no_match →
-    not understood (reprompted, never guessed)."""
+    not understood (reprompted, never guessed). An open-vocabulary reply beside the transcript is
+    read first (``open_reading``); the ``Heard`` carries the transcript as heard."""
+    transcript = open_reading(transcript, conversation.matcher)
     if transcript.status is Status.OK:
         events = conversation.hear(transcript.text, spoken=True)
     elif transcript.status is Status.NO_INPUT:
