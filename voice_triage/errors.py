@@ -7,12 +7,40 @@ and an exit status; nothing else should escape as a traceback.
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Final
 
+
+class ExitStatus(IntEnum):
+    """Every exit status of ``voice-triage``, written once: the code, ``--help`` and the README
+    all come from here (``meaning``)."""
+
+    OK = 0
+    NOT_AS_EXPECTED = 1
+    USAGE = 2
+    UNAVAILABLE = 3
+    INTERNAL = 70  # EX_SOFTWARE of sysexits.h
+    INTERRUPTED = 130  # 128 + SIGINT; SIGTERM and SIGHUP give 128 + their number (143, 129)
+
+    @property
+    def meaning(self) -> str:
+        """What the status tells a person or a script, as ``--help`` lists it."""
+        return _MEANINGS[self]
+
+
+_MEANINGS: Final = {
+    ExitStatus.OK: "ok",
+    ExitStatus.NOT_AS_EXPECTED: "the outcome was not as expected (a replay that failed)",
+    ExitStatus.USAGE: "bad input: an unknown id, a bad option or value, an unreadable file",
+    ExitStatus.UNAVAILABLE: "a component cannot run: no model, no audio device, no espeak-ng, stdout closed",
+    ExitStatus.INTERNAL: "an internal error (a bug; VOICE_TRIAGE_TRACEBACK=1 shows it)",
+    ExitStatus.INTERRUPTED: "interrupted by Ctrl-C (SIGTERM: 143, SIGHUP: 129)",
+}
+
 #: Exit status for bad input: an unknown id, a bad option, an unreadable file.
-EXIT_USAGE: Final = 2
+EXIT_USAGE: Final = ExitStatus.USAGE
 #: Exit status when the assistant itself cannot run (missing model, no audio device).
-EXIT_UNAVAILABLE: Final = 3
+EXIT_UNAVAILABLE: Final = ExitStatus.UNAVAILABLE
 
 
 class TriageError(Exception):

@@ -38,8 +38,22 @@ DEFAULT_NO_INPUT_S: Final = 8.0
 DEFAULT_SPEECH_RATE: Final = 150
 #: The espeak-ng voice for each locale when --voice is not given: an American voice for "us".
 VOICE_BY_LOCALE: Final = {"uk": "gmw/en", "us": "gmw/en-us"}
+#: The --rate every command accepts (words per minute, inclusive), checked once by the CLI parser
+#: and again by the speaker: below 80 espeak-ng drags words apart, above 400 even practised
+#: screen-reader listeners lose words.
 MIN_SPEECH_RATE: Final = 80
 MAX_SPEECH_RATE: Final = 400
+#: --silence-ms bounds (ms): under 100 every breath ends an answer; over 10 s each turn waits that long.
+MIN_SILENCE_MS: Final = 100
+MAX_SILENCE_MS: Final = 10_000
+#: --no-input-s bounds (s): under 1 s nobody can start answering; over 120 s a dead line holds the session.
+MIN_NO_INPUT_S: Final = 1.0
+MAX_NO_INPUT_S: Final = 120.0
+#: Longest ``serve --timeout`` (s): a day. An idle conversation kept longer only holds memory.
+MAX_SERVE_TIMEOUT_S: Final = 86_400.0
+#: How long ``espeak-ng --voices`` may take to list its voices (s): it answers in well under a
+#: second; the bound keeps a hung binary from hanging the command line.
+VOICE_LIST_TIMEOUT_S: Final = 10.0
 
 # --- text ----------------------------------------------------------------------------------------
 

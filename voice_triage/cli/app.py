@@ -12,15 +12,46 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .. import interrupts
-from ..errors import EXIT_UNAVAILABLE, EXIT_USAGE, OutputError, TriageError, UsageError
+from ..errors import EXIT_UNAVAILABLE, EXIT_USAGE, ExitStatus, OutputError, TriageError, UsageError
 from . import audio, replay, rules, session, understand
-from .common import PROG, Parser, default_locale, guard_stdout, silence_stdout
+from .common import PROG, Parser, default_locale, guard_stdout, help_epilog, silence_stdout
+
+#: The distribution whose installed metadata gives ``--version``.
+DISTRIBUTION = "voice-triage"
+
+
+def version() -> str:
+    """The installed package's version (``pip install -e .`` included); says so when not installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown (the package is not installed: pip install -e .)"
+
+
+class VersionAction(argparse.Action):
+    """``--version``: the metadata is read only when asked for (every other run skips the lookup)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"{PROG} {version()}")
+        parser.exit(ExitStatus.OK)
 
 
 def build_parser(locale_default: str) -> argparse.ArgumentParser:
-    parser = Parser(prog=PROG, description="Offline, hands-free back-pain triage assistant.")
+    parser = Parser(prog=PROG, description="Offline, hands-free back-pain triage assistant.",
+                    epilog=help_epilog(f"{PROG} session --text", f"{PROG} triage --findings sciatica",
+                                       f"{PROG} COMMAND --help"),
+                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=VersionAction, help="print the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     # The order here is the order of the --help listing.
     rules.register(sub, locale_default)
@@ -35,7 +66,7 @@ def build_parser(locale_default: str) -> argparse.ArgumentParser:
 #: Set to 1 to see the traceback of an internal error (a bug) instead of its one-line summary.
 TRACEBACK_ENV = "VOICE_TRIAGE_TRACEBACK"
 #: Exit status of an internal error (a bug): EX_SOFTWARE of sysexits.h.
-EXIT_INTERNAL = 70
+EXIT_INTERNAL = ExitStatus.INTERNAL
 #: Options and arguments that name a file or folder: an empty one is an error, never "nothing"
 #: (``--report ""`` would write no report) or "here" (``replay ""`` would replay the current folder).
 PATH_ARGS = {"report": "--report", "report_dir": "--report-dir", "target": "MANIFEST|DIR", "out": "--out",

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from .common import MODEL_DIR_HELP, PROG, emit_json
+from .common import MODEL_DIR_HELP, PROG, command, emit_json, resolve_voice
 from .session import add_speech_options
 
 
@@ -35,7 +35,8 @@ def cmd_say(args: argparse.Namespace) -> int:
     from ..audio.microphone import parse_device
     from ..audio.speaker import Speaker, write_wav
 
-    speaker = Speaker(args.rate, args.volume, args.voice, parse_device(args.output_device))
+    voice = resolve_voice(args.voice) if args.voice else None
+    speaker = Speaker(args.rate, args.volume, voice, parse_device(args.output_device))
     if args.out:
         write_wav(Path(args.out), speaker.render(args.text), args.volume)
         return 0
@@ -80,17 +81,19 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("devices", help="list audio input and output devices")
+    p = command(sub, "devices", "list audio input and output devices", "voice-triage devices --json")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_devices)
 
-    p = sub.add_parser("say", help="speak TEXT, or write it to a WAV file with --out")
+    p = command(sub, "say", "speak TEXT, or write it to a WAV file with --out",
+                "voice-triage say 'Is the pain getting worse?' --voice en-gb --rate 130 --out question.wav")
     p.add_argument("text", metavar="TEXT")
     p.add_argument("--out", metavar="FILE.wav", help="write a WAV file instead of playing")
     add_speech_options(p)
     p.set_defaults(func=cmd_say)
 
-    p = sub.add_parser("models", help="download, list or verify speech models")
+    p = command(sub, "models", "download, list or verify speech models", "voice-triage models verify",
+                "voice-triage models download vosk-model-small-en-us-0.15")
     p.add_argument("action", choices=["download", "list", "verify"])
     p.add_argument("name", nargs="?", metavar="NAME|PATH", help="model name (default vosk-model-small-en-us-0.15)")
     p.add_argument("--dir", metavar="DIR", help=MODEL_DIR_HELP)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import add_asr_options
+from .common import add_asr_options, command, job_count
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -35,11 +35,14 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("replay", help="replay recorded answers (a manifest, or a folder of them) and check the outcome")
+    p = command(sub, "replay", "replay recorded answers (a manifest, or a folder of them) and check the outcome",
+                "voice-triage replay tests/replay/saddle_emergency.yaml",
+                "voice-triage replay replay-suite --jobs 2 --report-dir reports")
     p.add_argument("target", metavar="MANIFEST|DIR", help="a manifest (YAML or JSON) or a folder of manifests")
     p.add_argument("--report-dir", metavar="DIR", help="write JSON and HTML reports here (created owner-only)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report, or the batch summary)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="replay a folder with N processes (default 1)")
+    p.add_argument("--jobs", type=job_count, default=1, metavar="N",
+                   help="replay a folder with N processes (default 1)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="replay a folder on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'voice-triage[cluster]')")
     p.add_argument("--allow-outside-audio", action="store_true",
@@ -48,7 +51,8 @@ def register(sub: Any) -> None:
                     "Vosk model folder")
     p.set_defaults(func=cmd_replay)
 
-    p = sub.add_parser("synth", help="generate recorded answers and manifests from a persona file")
+    p = command(sub, "synth", "generate recorded answers and manifests from a persona file",
+                "voice-triage synth tests/personas_example.yaml --out replay-suite")
     p.add_argument("personas", metavar="PERSONAS", help="persona file (YAML)")
     p.add_argument("--out", default="replay-suite", metavar="DIR", help="output folder (default replay-suite)")
     p.set_defaults(func=cmd_synth)

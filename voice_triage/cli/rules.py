@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from ..clinical import Level, Locale, Tier, decide, load_rulebook
-from .common import add_locale, emit_json, split_ids
+from .common import add_locale, command, emit_json, split_ids
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
@@ -46,13 +46,14 @@ def cmd_findings(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any, locale_default: str) -> None:
-    p = sub.add_parser("triage", help="decide the urgency for finding ids")
+    p = command(sub, "triage", "decide the urgency for finding ids",
+                "voice-triage triage --findings sciatica,fever --unsure saddle_numbness --json")
     p.add_argument("--findings", default="", metavar="ID[,ID...]", help="findings that are present")
     p.add_argument("--unsure", default="", metavar="ID[,ID...]", help="findings the person is unsure about")
     add_locale(p, locale_default)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_triage)
 
-    p = sub.add_parser("findings", help="list every finding id with its level and sources")
+    p = command(sub, "findings", "list every finding id with its level and sources", "voice-triage findings --json")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_findings)

@@ -83,7 +83,11 @@ def cmd_understand(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("understand", help="show the answer and findings understood from words")
+    from .common import command  # the --help description, example and exit statuses
+
+    p = command(sub, "understand", "show the answer and findings understood from words",
+                "voice-triage understand \"no, but my left leg is numb\" --json",
+                "voice-triage understand --audio answer.wav --question saddle")
     p.add_argument("text", nargs="?", metavar="TEXT", help="what the person said or typed")
     p.add_argument("--audio", metavar="FILE.wav", help="recognize a WAV file (8–48 kHz, mono or stereo) instead")
     p.add_argument("--question", metavar="ID", help="with --audio: the question answered (its phrases; default yes/no)")
