@@ -7,7 +7,7 @@ tests at the end drive the real matcher with varied utterances.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -51,7 +51,7 @@ class FakeMatcher:
         self.table["faster"] = heard("faster", rate=RateChange.FASTER)
         self.table.update(extra or {})
 
-    def understand(self, text: str) -> Understanding:
+    def understand(self, text: str, topic: Sequence[str] = ()) -> Understanding:
         return self.table.get(text, heard(text))
 
 

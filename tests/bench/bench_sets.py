@@ -59,8 +59,9 @@ def score_replies(path: Path, verbose: bool) -> dict[str, Any]:
     answers, findings = Score(), Score()
     lost_emergency: list[str] = []
     confusion: Counter[tuple[str, str]] = Counter()
+    asks = {q.id: q.asks_about for q in load_questions().questions}
     for row in _rows(path):
-        u = matcher.understand(row["reply"])
+        u = matcher.understand(row["reply"], asks.get(row["topic"], ()))
         got = u.answer.value if u.answer is not None else "none"
         want = row["answer"].strip()
         answers.total += 1

@@ -110,7 +110,9 @@ class Conversation:
         self.last_understanding = None
         if not text.strip():
             return self.no_input()
-        understanding = self.matcher.understand(text[:MAX_TEXT_CHARS])
+        step = self._step
+        topic = step.asks_about if step is not None and step.role is not Role.OPEN else ()
+        understanding = self.matcher.understand(text[:MAX_TEXT_CHARS], topic)
         if spoken and any(f.fragile for f in understanding.findings):
             kept = tuple(f for f in understanding.findings if not f.fragile)
             # An answer read from those findings alone goes with them: the question is asked again.

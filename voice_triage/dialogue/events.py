@@ -8,6 +8,7 @@ question as the conversation puts it (a question from the file, a follow-up, a r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Final, Protocol
@@ -20,7 +21,7 @@ from .questions import QuestionKind
 class Matcher(Protocol):
     """The seam to ``intent.Matcher``: words in, an ``Understanding`` out."""
 
-    def understand(self, text: str) -> Understanding: ...
+    def understand(self, text: str, topic: Sequence[str] = ...) -> Understanding: ...
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ ANSWER_MIN_SCORE: Final = 88
 ANSWER_FUZZY_MIN_CHARS: Final = 6
 #: A repeat request is a short utterance: "sorry, say that again"; longer ones describe something.
 REPEAT_MAX_WORDS: Final = 12
+#: A stop cue in an utterance that also describes a finding counts when at most this many content
+#: words follow it ("no numbness, I have to go now"); more, and it is part of a description.
+STOP_TAIL_WORDS: Final = 1
 
 Seqs = frozenset[tuple[str, ...]]
 _REPEATS: Final = re.compile(r"(.)\1+")
@@ -106,7 +109,9 @@ class AnswerReader:
                 return kind, False, False
         if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
             return Answer.REPEAT, False, False
-        if has("stop") and not present:
+        if has("stop") and not present and (not found or self._ends_with_stop(words, claimed)):
+            # "I need to go all the time and I can't get it started" describes; a stop said with a
+            # finding counts only when it ends the utterance ("no numbness, stop now").
             return Answer.STOP, False, False
         start = self._revised(words, claimed)
         if has("unsure", start):
@@ -126,6 +131,16 @@ class AnswerReader:
         return self._fuzzy(key), False, False
 
     # --- steps ------------------------------------------------------------------------------------
+
+    def _ends_with_stop(self, words: list[str], claimed: set[int]) -> bool:
+        """A stop cue with at most STOP_TAIL_WORDS content words after it."""
+        for s, e in spans_of(words, self.cues["stop"]):
+            if claimed.intersection(range(s, e)):
+                continue
+            tail = [w for w in words[e:] if w not in self.lex.ignore]
+            if len(tail) <= STOP_TAIL_WORDS:
+                return True
+        return False
 
     def _core(self, words: list[str]) -> tuple[int, int]:
         """The utterance without leading and trailing fillers ("well no", "yes thanks")."""
@@ -175,6 +190,8 @@ class AnswerReader:
             if not free:
                 continue
             yes = [s for s, e in spans_of(words, self.cues["yes"], lo, hi) if s not in claimed]
+            yes += [s for s, e in spans_of(words, self.cues["degree"], lo, hi)
+                    if s not in claimed and not self._content(words, lo, hi, s, e)]
             no = [s for s, e in spans_of(words, self.cues["no"], lo, hi) if s not in claimed]
             # An answer word counts at the edges of its clause, or anywhere in a short clause
             # ("i have actually yeah lost weight"); "no" before a symptom word is that symptom's.
@@ -190,6 +207,12 @@ class AnswerReader:
             if aux is not None:
                 return aux
         return None
+
+    def _content(self, words: list[str], lo: int, hi: int, s: int, e: int) -> bool:
+        """Words of the clause outside [s, e) that say something (not small words, cues or fillers)."""
+        fillers = {w for f in self.lex.fillers for w in f}
+        return any(w not in self.lex.ignore and w not in self.lex.cues and w not in fillers
+                   and w not in self.lex.hesitations for w in words[lo:s] + words[e:hi])
 
     def _auxiliary(self, words: list[str], lo: int, hi: int) -> Answer | None:
         """ "it does", "they are", "we haven't had any of that": the clause ends after the auxiliary

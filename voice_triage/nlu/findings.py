@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,6 +43,15 @@ INTERJECTIONS: Final = frozenset(
 )
 _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this"))
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
+
+
+def _stem(word: str) -> str:
+    """A verb's base form, good enough for the inverting verbs (eases, helped, settling)."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            base = word[: -len(suffix)]
+            return base + "e" if suffix in ("ing", "ed", "es") and base.endswith(("s", "v", "c")) else base
+    return word
 
 
 @dataclass(frozen=True)
@@ -90,8 +100,21 @@ def find_seqs(words: list[str], seqs: frozenset[tuple[str, ...]], lo: int = 0,
 class FindingReader:
     """The finding phrases of a grammar, indexed by content word (see the module docstring)."""
 
-    def __init__(self, grammar: Grammar) -> None:
+    def __init__(self, grammar: Grammar, history_ids: frozenset[str] = frozenset()) -> None:
         self.lex: Lexicon = grammar.lexicon
+        # "my mum had cancer" is not the person's history; but a carer's "his privates feel numb"
+        # is the patient's symptom, so other people are set aside only for history findings.
+        self._history = history_ids
+        st = grammar.structure
+        self._organ_of = st.organ_of
+        self._organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
+                             for organ, words in st.organs.items()}
+        self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
+        self._implies = st.implies or {}
+        self._bilateral = st.bilateral_finding
+        self._bilateral_from = st.bilateral_from
+        self._plural = frozenset(w for text in st.plural for w in self.lex.words(text))
+        self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
         self._candidates: list[_Candidate] = []
         self._index: dict[str, list[int]] = defaultdict(list)
         owner: dict[tuple[frozenset[str], bool], str] = {}
@@ -166,30 +189,66 @@ class FindingReader:
                 pieces[-1].append(tok)
         return [p for p in pieces if p]
 
-    def findings(self, clauses: list[list[Token]]) -> tuple[FindingMatch, ...]:
+    def topic_words(self, topic: Sequence[str]) -> frozenset[str]:
+        """The organ a question is about, as words a reply may leave out: on the bladder question
+        "I can't hold it" is about pee, "I've had an accident" on the bowel question about poo."""
+        organs = {self._organ_of[f] for f in topic if f in self._organ_of}
+        return self._organ_words.get(organs.pop(), frozenset()) if len(organs) == 1 else frozenset()
+
+    def findings(self, clauses: list[list[Token]], implied: frozenset[str] = frozenset()) -> tuple[FindingMatch, ...]:
+        """Findings of every clause. ``implied``: organ words the question supplies (topic_words)."""
         best: dict[str, FindingMatch] = {}
         for clause in clauses:
             for piece in self.split(clause):
-                for match in self._match_piece(piece):
+                for match in self._match_piece(piece, implied):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
                     if old is None or (match.present, not match.hedged, match.score) > (
                             old.present, not old.hedged, old.score):
                         best[match.id] = match
+        words = [t.word for clause in clauses for t in clause]
+        for derived in self._derived(words, best):
+            # What was said about a finding outranks what structure implies ("not both legs,
+            # just my left leg is numb").
+            if derived.id not in best:
+                best[derived.id] = derived
         return tuple(best.values())
 
-    def _match_piece(self, piece: list[Token]) -> list[FindingMatch]:
+    def _derived(self, words: list[str], best: dict[str, FindingMatch]) -> list[FindingMatch]:
+        """Findings implied by structure rather than said in a phrase: the sensation loss of an
+        accident "without realising"; both legs when a leg finding is said of both."""
+        out: list[FindingMatch] = []
+        unaware = bool(self._unaware) and bool(find_seqs(words, self._unaware))
+        for match in list(best.values()):
+            if not match.present:
+                continue
+            implied = self._implies.get(match.id)
+            if unaware and implied is not None:
+                out.append(FindingMatch(implied, True, match.score, match.span, match.clause, match.at,
+                                        match.hedged))
+            if self._bilateral is not None and match.id in self._bilateral_from:
+                lo, hi = match.at
+                near = words[max(lo - 2, 0) : hi + 1]  # "both leg weak": the word just before counts
+                negated = any(w in self.lex.cues for w in words[max(lo - 4, 0) : lo])
+                sides_named = {w for w in words if w in self._sides}
+                if not negated and (set(near) & self._plural
+                                    or (set(near) & self._sides and len(sides_named) > 1)):
+                    out.append(FindingMatch(self._bilateral, True, match.score, match.span, match.clause,
+                                            match.at, match.hedged))
+        return out
+
+    def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset()) -> list[FindingMatch]:
         words = [t.word for t in piece]
+        named_organ = any(w in organ for organ in self._organ_words.values() for w in words)
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
         # free-standing one starts a hedge ("not really", "not sure").
         hedge_spans = [(s, e) for s, e in find_seqs(words, self.lex.hedges)
                        if not (words[s] == "not" and not piece[s].shown and s > 0)]
-        hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
         positions: dict[str, list[int]] = defaultdict(list)
         scores: dict[int, float] = {}
         content_at: list[int] = []
         for i, word in enumerate(words):
-            if word in self.lex.ignore or word in self.lex.cues or i in hedged_at:
+            if word in self.lex.ignore or word in self.lex.cues:
                 continue
             fixed, score = self._correct(word)
             positions[fixed].append(i)
@@ -199,24 +258,47 @@ class FindingReader:
         for word in positions:
             for c in self._index.get(word, ()):
                 counts[c] += 1
+        # The question's organ stands in for one word a reply leaves out, when the piece names no
+        # organ itself and says at least one other word of the phrase that is not an everyday word.
+        supplied: dict[int, str] = {}
+        if implied and not named_organ:
+            for word in implied - set(positions):
+                for c in self._index.get(word, ()):
+                    supplied[c] = "" if c in supplied else word  # two supplied words: not used
         hits: list[_Hit] = []
-        for c, n in counts.items():
+        for c in set(counts) | set(supplied):
             cand = self._candidates[c]
-            if n == len(cand.words):
-                hit = self._place(cand, positions, scores, content_at)
-                if hit is not None:
-                    hits.append(hit)
+            n = counts.get(c, 0)
+            need = cand.words
+            if n != len(cand.words):
+                gap = supplied.get(c)
+                said = cand.words - {gap} if gap else frozenset()
+                if not gap or n != len(cand.words) - 1 or not said - self.lex.not_alone:
+                    continue
+                need = said
+            hit = self._place(cand, positions, scores, content_at, need)
+            if hit is not None:
+                hits.append(hit)
         hits = [h for h in hits if not any(h.positions < o.positions for o in hits)]
+        if not hits:
+            return []
+        # A hedge whose words are a finding's own ("I can't tell if my bladder is full") states the
+        # symptom; any other hedge is doubt, and its words are no finding's.
+        covered = {p for h in hits for p in h.positions}
+        hedge_spans = [(s, e) for s, e in hedge_spans if not covered & set(range(s, e))]
+        hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
+        hits = [h for h in hits if not h.positions & hedged_at]
         if not hits:
             return []
         cues = [i for i, w in enumerate(words) if w in self.lex.cues and i not in hedged_at]
         # "can't stop it leaking", "won't go away": the cue negates the verb, not the symptom.
-        inverted = {i for i in cues if any(w in self.lex.inverters for w in words[i + 1 : i + 3])}
+        inverted = {i for i in cues if self._inverts(words, i)}
         resets = [s for s, _ in find_seqs(words, self.lex.resets)]
         sites = {w for w in words if w in self.lex.other_sites}
 
         def in_scope(cue: int, hit: _Hit) -> bool:
-            return cue <= hit.end and not any(cue < r <= hit.start for r in resets)
+            # A reset right after the cue is the cue's own object ("nothing I do eases it").
+            return cue <= hit.end and not any(cue + 1 < r <= hit.start for r in resets)
 
         claimed: set[int] = set()
         for hit in hits:
@@ -226,8 +308,14 @@ class FindingReader:
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
-            if self._about_someone_else(words, hit):
-                continue  # "my mum had cancer": not the person's own history
+            if self._about_someone_else(words, hit) and (
+                    hit.cand.finding in self._history or self._self_contrast(words, hit)):
+                # "my mum had cancer": not the person's own history. A symptom said of someone
+                # else is the patient's (a carer: "his privates feel numb") unless the speaker sets
+                # themself against it ("my wife had numbness down there, but I haven't").
+                continue
+            if self._other_organ(words, hit):
+                continue  # "I didn't feel the poo come out" is not a bladder finding
             scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
             hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
             # A phrase that carries its own negation ("can't pee") is present when negated and
@@ -253,6 +341,41 @@ class FindingReader:
                                     fragile=hit.cand.negated and not present))
         return out
 
+    def _inverts(self, words: list[str], cue: int) -> bool:
+        """The first two content words after a cue include an inverting verb, in any inflection
+        ("nothing I do eases it", "it won't go away", "can't stop it leaking")."""
+        seen = 0
+        for word in words[cue + 1 : cue + 6]:
+            if word in self.lex.inverters or _stem(word) in self.lex.inverters:
+                return True
+            if word not in self.lex.ignore:
+                seen += 1
+                if seen == 2:
+                    return False
+        return False
+
+    def _other_organ(self, words: list[str], hit: _Hit) -> bool:
+        """The finding's phrase names no organ, and its clause names another organ, not its own."""
+        organ = self._organ_of.get(hit.cand.finding)
+        if organ is None:
+            return False
+        own = self._organ_words.get(organ, frozenset())
+        if hit.cand.words & own:
+            return False
+        said = set(words)
+        if said & own:
+            return False
+        return any(said & other for name, other in self._organ_words.items() if name != organ)
+
+    def _self_contrast(self, words: list[str], hit: _Hit) -> bool:
+        """After the finding, the speaker denies it of themself ("but I haven't", "not me")."""
+        for i in range(hit.end + 1, len(words)):
+            if words[i] in self.lex.self_words and words[i] != "my":
+                near = words[max(i - 2, hit.end + 1) : i + 4]
+                if any(w in self.lex.cues for w in near):
+                    return True
+        return False
+
     def _about_someone_else(self, words: list[str], hit: _Hit) -> bool:
         """Another person is named before the finding and the person never comes back into it."""
         others = [i for i in range(hit.start) if words[i] in self.lex.others]
@@ -262,14 +385,17 @@ class FindingReader:
 
     @staticmethod
     def _place(
-        cand: _Candidate, positions: dict[str, list[int]], scores: dict[int, float], content_at: list[int]
+        cand: _Candidate, positions: dict[str, list[int]], scores: dict[int, float], content_at: list[int],
+        need: frozenset[str] | None = None,
     ) -> _Hit | None:
-        """The tightest placement of a candidate's words; None if spread too widely or scored low."""
+        """The tightest placement of a candidate's words (``need``: those said, when the question
+        supplies one); None if spread too widely or scored low."""
         chosen: list[int] = []
-        anchor_word = min(cand.words, key=lambda w: len(positions[w]))
+        words = cand.words if need is None else need
+        anchor_word = min(words, key=lambda w: len(positions[w]))
         best: tuple[int, list[int]] | None = None
         for anchor in positions[anchor_word]:
-            picks = [min(positions[w], key=lambda p, a=anchor: abs(p - a)) for w in cand.words]  # type: ignore[misc]
+            picks = [min(positions[w], key=lambda p, a=anchor: abs(p - a)) for w in words]  # type: ignore[misc]
             width = max(picks) - min(picks)
             if best is None or width < best[0]:
                 best = (width, picks)
@@ -278,7 +404,7 @@ class FindingReader:
         chosen = best[1]
         start, end = min(chosen), max(chosen)
         spread = sum(1 for i in content_at if start <= i <= end)
-        if spread - len(cand.words) > MAX_GAP:
+        if spread - len(words) > MAX_GAP:
             return None
         score = sum(scores[i] for i in chosen) / len(chosen)
         if score < FINDING_MIN_SCORE:

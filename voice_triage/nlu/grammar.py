@@ -24,8 +24,10 @@ from .phrases import (
     SYMPTOMS_FILE,
     AnswerPhrases,
     Phrase,
+    Structure,
     load_answers,
     load_lexicon,
+    load_structure,
     load_symptoms,
 )
 
@@ -41,10 +43,12 @@ __all__ = [
     "Grammar",
     "Lexicon",
     "Phrase",
+    "Structure",
     "Token",
     "load_answers",
     "load_grammar",
     "load_lexicon",
+    "load_structure",
     "load_symptoms",
 ]
 
@@ -74,7 +78,9 @@ class Grammar:
         generic: tuple[str, ...] = (),
         subjects: frozenset[str] = frozenset(),
         auxiliaries: frozenset[str] = frozenset(),
+        structure: Structure | None = None,
     ) -> None:
+        self.structure = structure or Structure({}, {})  # body sites, awareness, both legs
         self.subjects = subjects  # "it does", "we haven't": a subject and an auxiliary answer
         self.auxiliaries = auxiliaries
         self.spoken = spoken or {}
@@ -126,7 +132,8 @@ def load_grammar() -> Grammar:
     from ..clinical.catalogue import load_rulebook
 
     loaded = load_answers()
-    findings, absent_only, normal = load_symptoms(load_rulebook().findings)
+    ids = load_rulebook().findings
+    findings, absent_only, normal = load_symptoms(ids)
     return Grammar(
         answers=loaded.answers,
         misheard={k: tuple(p.text for p in v) for k, v in loaded.misheard.items()},
@@ -141,4 +148,5 @@ def load_grammar() -> Grammar:
         generic=tuple(p.text for p in loaded.generic),
         subjects=loaded.subjects,
         auxiliaries=loaded.auxiliaries,
+        structure=load_structure(ids),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from ..clinical.catalogue import Tier, load_rulebook
@@ -39,10 +40,11 @@ _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 class Matcher:
     """Maps an utterance to an answer, a rate change and findings (see the module docstring)."""
 
-    def __init__(self, grammar: Grammar, context_ids: frozenset[str] = frozenset()) -> None:
+    def __init__(self, grammar: Grammar, context_ids: frozenset[str] = frozenset(),
+                 history_ids: frozenset[str] = frozenset()) -> None:
         self.lex: Lexicon = grammar.lexicon
         self._rates = {self._key(p.text): RateChange(k) for k, ps in grammar.rates.items() for p in ps}
-        self._reader = FindingReader(grammar)
+        self._reader = FindingReader(grammar, history_ids)
         self._answers = AnswerReader(grammar, context_ids)
         self._context = context_ids
         self._subjects = grammar.subjects | {"my"}
@@ -53,7 +55,9 @@ class Matcher:
 
     # --- entry point ------------------------------------------------------------------------------
 
-    def understand(self, text: str) -> Understanding:
+    def understand(self, text: str, topic: Sequence[str] = ()) -> Understanding:
+        """``topic``: the findings the question asked about, when there was one. It supplies the
+        organ a reply leaves out ("I can't hold it") and makes "no, but <one of them>" a yes."""
         if not text or len(text) > MAX_INPUT_CHARS:
             return Understanding(text, None, (), None)
         clauses: list[list[Token]] = []
@@ -78,8 +82,13 @@ class Matcher:
                     clauses.append(found)
         # The answer is read per clause as the finding reader splits them ("no, but ...").
         pieces = [piece for clause in clauses for piece in self._reader.split(clause)]
-        findings = self._with_duration(self._reader.findings(clauses), tokens, pieces)
+        implied = self._reader.topic_words(topic)
+        findings = self._with_duration(self._reader.findings(clauses, implied), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
+        if answer is Answer.NO and any(f.present and not f.hedged and f.id in topic for f in findings):
+            # "no, but I have to strain": the "no" is about the other parts; the stated one is a
+            # yes, and the other parts are then asked one by one (clinical-spec.md, Questions).
+            answer, hedged, derived = Answer.YES, False, True
         rate = self._rate([t.word for t in tokens])
         return Understanding(text, answer, findings, rate, hedged, derived)
 
@@ -133,5 +142,7 @@ class Matcher:
 @functools.cache
 def load_matcher() -> Matcher:
     """The matcher over the shipped grammars (built once per process)."""
-    context = frozenset(f.id for f in load_rulebook().findings.values() if f.tier is Tier.CONTEXT)
-    return Matcher(load_grammar(), context)
+    findings = load_rulebook().findings.values()
+    context = frozenset(f.id for f in findings if f.tier is Tier.CONTEXT)
+    history = frozenset(f.id for f in findings if f.tier is Tier.RISK)
+    return Matcher(load_grammar(), context, history)

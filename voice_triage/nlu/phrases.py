@@ -24,7 +24,7 @@ SYMPTOMS_FILE: Final = "symptoms.yaml"
 NEGATION_FILE: Final = "negation.yaml"
 #: The kinds of answer cue read anywhere in an utterance (answers.yaml `cues`), in the order
 #: nlu/answers.py checks them.
-CUE_KINDS: Final = ("emergency", "correct", "help", "repeat", "stop", "revise", "unsure", "yes", "no")
+CUE_KINDS: Final = ("emergency", "correct", "help", "repeat", "stop", "revise", "unsure", "yes", "no", "degree")
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ def load_symptoms(
 ) -> tuple[dict[str, tuple[Phrase, ...]], dict[str, tuple[Phrase, ...]], dict[str, tuple[Phrase, ...]]]:
     """Per finding: its templates, its ``absent_only`` phrases and its ``normal`` phrases."""
     doc, file = _load(SYMPTOMS_FILE, path)
-    check_keys(doc, file, "", ["findings"], ["rules"])
+    check_keys(doc, file, "", ["findings"], ["rules", "structure"])
     expander = _expander(doc, file)
     table = doc["findings"]
     if not isinstance(table, LineDict):
@@ -227,3 +227,83 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         return Lexicon(doc, expander)
     except TemplateError as exc:
         raise ContentError(file, "templates", str(exc)) from None
+
+
+@dataclass(frozen=True)
+class Structure:
+    """symptoms.yaml ``structure``: how body sites and awareness shape what a phrase means.
+
+    ``organs``: the words that name each organ ("pee", "bladder" → bladder); ``organ_of``: the organ
+    a finding is about, so "I didn't feel the poo come out" is never a bladder finding.
+    ``unaware``: phrases saying the person did not notice ("without even realising"), and
+    ``implies``: the sensation loss an accident said with one of them implies.
+    ``bilateral``: a one-leg finding said of both legs ("my legs keep giving way", "left ... and
+    right") is also the both-legs finding.
+    """
+
+    organs: dict[str, frozenset[str]]
+    organ_of: dict[str, str]
+    unaware: tuple[str, ...] = ()
+    implies: dict[str, str] | None = None
+    bilateral_finding: str | None = None
+    bilateral_from: frozenset[str] = frozenset()
+    plural: frozenset[str] = frozenset()
+    sides: frozenset[str] = frozenset()
+
+
+def _words(value: Any, file: str, where: str) -> frozenset[str]:
+    if not isinstance(value, LineList) or not all(isinstance(i, str) and i.strip() for i in value):
+        raise ContentError(file, where, "expected a list of words")
+    return frozenset(str(i) for i in value)
+
+
+def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Structure:
+    """symptoms.yaml ``structure`` (empty when absent); unknown ids and keys are errors."""
+    doc, file = _load(SYMPTOMS_FILE, path)
+    if "structure" not in doc:
+        return Structure({}, {})
+    known = set(finding_ids)
+    table = doc["structure"]
+    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral"])
+
+    def fid(value: Any, where: str) -> str:
+        if value not in known:
+            raise ContentError(file, where, f"unknown finding id {value!r}")
+        return str(value)
+
+    for key in ("organs", "organ_of"):
+        if not isinstance(table[key], LineDict):
+            raise ContentError(file, f"structure.{key} (line {table.lines[key]})", "expected a mapping")
+    organs = {str(k): _words(v, file, f"structure.organs.{k} (line {table['organs'].lines[k]})")
+              for k, v in table["organs"].items()}
+    organ_of: dict[str, str] = {}
+    for key, organ in table["organ_of"].items():
+        where = f"structure.organ_of.{key} (line {table['organ_of'].lines[key]})"
+        if organ not in organs:
+            raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
+        organ_of[fid(key, where)] = str(organ)
+    unaware: tuple[str, ...] = ()
+    implies: dict[str, str] = {}
+    if "unaware" in table:
+        entry = table["unaware"]
+        check_keys(entry, file, "structure.unaware", ["cues", "implies"])
+        expander = _expander(doc, file)
+        unaware = tuple(p.text for p in _expand_list(expander, entry["cues"], file, "structure.unaware.cues",
+                                                      "unaware", entry.line))
+        if not isinstance(entry["implies"], LineDict):
+            raise ContentError(file, f"structure.unaware.implies (line {entry.line})", "expected a mapping")
+        for key, value in entry["implies"].items():
+            where = f"structure.unaware.implies.{key} (line {entry['implies'].lines[key]})"
+            implies[fid(key, where)] = fid(value, where)
+    bilateral: dict[str, Any] = {}
+    if "bilateral" in table:
+        entry = table["bilateral"]
+        check_keys(entry, file, "structure.bilateral", ["finding", "from", "plural", "sides"])
+        where = f"structure.bilateral (line {entry.line})"
+        bilateral = {
+            "bilateral_finding": fid(entry["finding"], where),
+            "bilateral_from": frozenset(fid(v, where) for v in _words(entry["from"], file, where)),
+            "plural": _words(entry["plural"], file, where),
+            "sides": _words(entry["sides"], file, where),
+        }
+    return Structure(organs, organ_of, unaware, implies, **bilateral)
