@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import signal
 import stat
 import subprocess
 import threading
@@ -20,7 +22,7 @@ import pytest
 from tests.conftest import cli_command, run_cli
 from voice_triage.clinical.catalogue import Level, Locale, load_rulebook
 from voice_triage.dialogue.questions import QuestionKind, load_questions
-from voice_triage.session.text import run_text_session
+from voice_triage.session.text import NO_VOICE_IN_TEXT, run_text_session, sentences, urgency_line
 
 BOOK = load_rulebook()
 PHRASES = load_questions().phrases
@@ -34,8 +36,24 @@ def session(lines: list[str], locale: Locale = UK) -> tuple[int, list[str]]:
     return status, out.getvalue().splitlines()
 
 
+def block(text: str) -> str:
+    """``text`` as text mode prints it: one sentence a line."""
+    return "\n".join(sentences(text))
+
+
 def count(lines: list[str], text: str) -> int:
-    return sum(1 for line in lines if line == text)
+    """How often ``text`` was said, as whole lines (each of its sentences a line)."""
+    return f"\n{chr(10).join(lines)}\n".count(f"\n{block(text)}\n")
+
+
+def said(lines: list[str], text: str) -> bool:
+    return count(lines, text) > 0
+
+
+def ends(lines: list[str], *texts: str) -> bool:
+    """The session ended with ``texts`` said in this order, then its Urgency line."""
+    expected = [line for text in texts for line in sentences(text)]
+    return lines[-len(expected) - 1:-1] == expected and lines[-1].startswith("Urgency: ")
 
 
 # --- every level ----------------------------------------------------------------------------------
@@ -46,19 +64,25 @@ def test_emergency_volunteered_then_confirmed(locale: Locale) -> None:
     status, lines = session(["My back has been killing me since yesterday and I can't pee properly",
                              "yes that's right"], locale)
     assert status == 0
-    assert lines[2].startswith("You said you have new trouble starting to pee") and lines[2].endswith("Is that right?")
+    readback = next(i for i, line in enumerate(lines) if line.startswith("You said you have new trouble starting"))
+    assert lines[readback + 1] == "Is that right?"
     advice = ADVICE[locale].by_level
-    assert lines[3] == advice[Level.EMERGENCY]  # emergency advice at once, no more questions
-    assert "trouble starting to pee" in lines[4] and lines[5] == ADVICE[locale].safety_net_emergency
-    assert lines[-1] == PHRASES.texts["offer_repeat"].get(locale)
+    after = "\n".join(lines[readback + 2:])
+    assert after.startswith(block(advice[Level.EMERGENCY]))  # emergency advice at once, no more questions
+    why = lines[readback + 2 + len(sentences(advice[Level.EMERGENCY]))]
+    assert "trouble starting to pee" in why
+    assert ends(lines, ADVICE[locale].safety_net_emergency, PHRASES.texts["offer_repeat"].get(locale))
+    assert lines[-1] == "Urgency: emergency."
 
 
 def test_emergency_found_by_asking_the_cauda_equina_questions_us() -> None:
     status, lines = session(["my lower back hurts", "nope", "yeah", "yes I can't get it started"], US)
     assert status == 0
-    assert "Is it newly hard to start peeing?" in lines[3]
-    assert lines[4] == "Is it hard to start peeing, or does nothing come out?"
-    assert lines[5].startswith("Go to the emergency room now.")
+    asked = lines.index("Is it newly hard to start peeing?")
+    assert lines[asked + 1:asked + 3] == ["Or are you leaking pee?",
+                                          "Is it hard to start peeing, or does nothing come out?"]
+    assert lines[asked + 3] == "Go to the emergency room now."
+    assert lines[-1] == "Urgency: emergency."
 
 
 def test_urgent_asks_only_what_can_still_change_the_advice() -> None:
@@ -68,19 +92,22 @@ def test_urgent_asks_only_what_can_still_change_the_advice() -> None:
     assert "Is the pain severe, and getting worse?" in lines
     assert any(line.startswith("Have you ever had cancer") for line in lines)  # a risk factor would make it emergency
     assert not any(line.startswith("Has the pain lasted more than 4 weeks") for line in lines)
-    assert ADVICE[UK].by_level[Level.URGENT] in lines
+    assert said(lines, ADVICE[UK].by_level[Level.URGENT])
     assert "You told me about severe pain that is getting worse." in lines
+    assert lines[-1] == "Urgency: urgent."
 
 
 def test_soon_and_self_care_in_both_locales() -> None:
     for locale in (UK, US):
         status, lines = session(["it's my lower back"] + ["no"] * 14 + ["yes, for about two months now"], locale)
         assert status == 0
-        assert ADVICE[locale].by_level[Level.SOON] in lines
+        assert said(lines, ADVICE[locale].by_level[Level.SOON])
+        assert lines[-1] == "Urgency: soon."
         status, lines = session(["it's my lower back"] + ["no"] * 15 + ["no thanks"], locale)
-        assert ADVICE[locale].by_level[Level.SELF_CARE] in lines
-        assert lines[-1] == PHRASES.texts["goodbye"].get(locale)
-        questions = [line for line in lines if line.endswith("?")]
+        assert said(lines, ADVICE[locale].by_level[Level.SELF_CARE])
+        assert ends(lines, PHRASES.texts["goodbye"].get(locale))
+        assert lines[-1] == "Urgency: self care."
+        questions = [line for line in lines if line.endswith("?") and not line.startswith("Or ")]
         assert len(questions) <= 16
 
 
@@ -89,7 +116,8 @@ def test_soon_and_self_care_in_both_locales() -> None:
 
 def test_repeat_and_help_in_text() -> None:
     _, lines = session(["my back", "repeat", "help", "no"], UK)
-    saddle = lines[2]
+    saddle = lines[3]
+    assert saddle.startswith("Is there numbness or tingling between your legs")
     assert count(lines, saddle) == 3  # asked, repeated, asked again after help
     assert any(line.startswith("I am asking about the skin you would sit on") for line in lines)
 
@@ -97,45 +125,96 @@ def test_repeat_and_help_in_text() -> None:
 def test_stop_ends_with_the_safety_message() -> None:
     status, lines = session(["my back", "no", "stop"], US)
     assert status == 0
-    assert lines[-2] == PHRASES.texts["stopped"].us and lines[-1] == ADVICE[US].safety_net
+    assert ends(lines, PHRASES.texts["stopped"].us, ADVICE[US].safety_net)
 
 
 def test_silence_then_nonsense_are_reprompted_separately() -> None:
     _, lines = session(["my back", "", "", "blue cheese sandwich", "no"], UK)
-    assert f"{PHRASES.no_input[0].uk} {PHRASES.how_to_answer[QuestionKind.YES_NO].uk}" in lines
-    assert any(line.startswith(PHRASES.no_input[1].uk) and "For example" in line for line in lines)
-    assert any(line.startswith(PHRASES.no_match[0].uk) for line in lines)  # counted apart from silence
-    assert lines[-3].startswith("Is it newly hard to start peeing?")  # "no" still answered it
+    assert said(lines, f"{PHRASES.no_input[0].uk} {PHRASES.how_to_answer[QuestionKind.YES_NO].uk}")
+    second = sentences(PHRASES.no_input[1].uk)
+    at = lines.index(second[0])
+    assert lines[at + len(second)].startswith("For example")
+    assert any(line.startswith(sentences(PHRASES.no_match[0].uk)[0]) for line in lines)  # counted apart from silence
+    asked = lines.index("Is it newly hard to start peeing?")  # "no" still answered it
+    assert lines[asked + 2] == sentences(PHRASES.texts["stopped"].uk)[0]
 
 
 def test_three_silences_on_an_emergency_question_count_as_unsure() -> None:
     status, lines = session(["my back", "", "", ""] + ["no"] * 12, UK)
     assert status == 0
-    assert PHRASES.texts["unanswered"].uk in lines
+    assert said(lines, PHRASES.texts["unanswered"].uk)
     # Doubt about an emergency symptom: act now, not an appointment (spec rule 3).
-    assert any(line.startswith("You were not sure about numbness or tingling between your legs") and
-               line.endswith("Call 111 now and tell them.") for line in lines)
-    assert not any(line.startswith(ADVICE[UK].by_level[Level.SELF_CARE]) for line in lines)
+    doubt = next(i for i, line in enumerate(lines)
+                 if line.startswith("You were not sure about numbness or tingling between your legs"))
+    assert lines[doubt + 1] == "Call 111 now and tell them."
+    assert not said(lines, ADVICE[UK].by_level[Level.SELF_CARE])
+    assert lines[-1] == "Urgency: urgent."
 
 
 def test_unsure_twice_is_rephrased_then_treated_as_at_least_urgent() -> None:
     answers = ["my back", "no", "I'm not sure", "I really don't know"] + ["no"] * 10
     status, lines = session(answers, US)
     assert status == 0
-    assert PHRASES.texts["retry"].us in lines
+    assert said(lines, PHRASES.texts["retry"].us)
     assert "Do you have to strain to pee" in " ".join(lines)
-    assert any("You were not sure about" in line and "Call your doctor now" in line for line in lines)
+    doubt = next(i for i, line in enumerate(lines) if "You were not sure about" in line)
+    assert "Call your doctor now" in lines[doubt + 1]
 
 
 def test_end_of_input_mid_question_ends_safely() -> None:
     status, lines = session(["my back", "no", "no"], UK)
     assert status == 0
-    assert lines[-2] == PHRASES.texts["stopped"].uk and lines[-1] == ADVICE[UK].safety_net
+    assert ends(lines, PHRASES.texts["stopped"].uk, ADVICE[UK].safety_net)
+    assert lines[-1] == "Urgency: self care."
 
 
 def test_repeat_at_the_end_reads_the_advice_again() -> None:
     _, lines = session(["my back"] + ["no"] * 15 + ["repeat"], UK)
-    assert count(lines, ADVICE[UK].safety_net) == 2 and lines[-1] == PHRASES.texts["goodbye"].uk
+    assert count(lines, ADVICE[UK].safety_net) == 2 and ends(lines, PHRASES.texts["goodbye"].uk)
+    assert lines.count("Urgency: self care.") == 1  # once, at the very end
+
+
+# --- what a screen-reader or braille user meets -----------------------------------------------------
+
+
+def test_every_line_is_one_sentence() -> None:
+    _, lines = session(["my back"] + ["no"] * 15 + ["repeat"], UK)
+    for line in lines:
+        assert line == line.strip() and line
+        assert not re.search(r"[.?!] +[A-Z]", line), line  # no second sentence on the line
+    assert "Is there numbness or tingling between your legs or around your bottom?" in lines
+    assert "Or does it feel different when you wipe?" in lines
+
+
+def test_sentences_keeps_what_is_not_a_sentence_end() -> None:
+    assert sentences("Take 1.5 tablets, e.g. paracetamol. Then rest! Is it \"bad\"? Yes.") == [
+        "Take 1.5 tablets, e.g. paracetamol.", "Then rest!", 'Is it "bad"?', "Yes."]
+
+
+def test_the_urgency_line_is_the_one_triage_prints() -> None:
+    for level, findings in ((Level.EMERGENCY, "saddle_numbness"), (Level.SELF_CARE, "")):
+        triage = run_cli("triage", "--findings", findings)
+        assert triage.stdout.splitlines()[0] == urgency_line(level)
+    assert urgency_line(Level.SELF_CARE) == "Urgency: self care."
+
+
+@pytest.mark.parametrize("word", ["slower", "faster", "speak more slowly"])
+def test_slower_and_faster_do_not_promise_a_voice(word: str) -> None:
+    _, lines = session(["my back", word, "stop"], UK)
+    assert NO_VOICE_IN_TEXT in lines
+    assert not [line for line in lines if "speak" in line.lower() and "slow" in line.lower()]
+    assert PHRASES.texts["slower"].uk not in lines and PHRASES.texts["faster"].uk not in lines
+    at = lines.index(NO_VOICE_IN_TEXT)
+    assert lines[at + 1] == lines[at - 2]  # then the question again (its first sentence)
+
+
+def test_json_mode_is_unchanged_by_the_text_layout() -> None:
+    result = run_cli("session", "--text", "--json", stdin="my back\nslower\nstop\n")
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0] == {"event": "say", "text": PHRASES.texts["intro"].uk}  # two sentences, one event
+    assert {"event": "say", "text": PHRASES.texts["slower"].uk} in events
+    assert not any("Urgency" in json.dumps(event) for event in events)
+    assert events[-2]["level"] == "self_care"
 
 
 # --- the CLI: piped input, JSON lines, reports ----------------------------------------------------
@@ -149,7 +228,7 @@ def test_cli_text_session_with_piped_input_and_odd_bytes() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout.decode()
     assert result.stderr == b"" and "\x1b" not in out
-    assert out.splitlines()[-1] == ADVICE[UK].safety_net
+    assert out.splitlines()[-2:] == [sentences(ADVICE[UK].safety_net)[-1], "Urgency: self care."]
 
 
 def test_json_lines_protocol_reads_one_answer_per_ask() -> None:
@@ -247,3 +326,81 @@ def test_a_bad_report_path_fails_before_the_session(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr
     result = run_cli("session", "--text", "--report", str(tmp_path), stdin="")
     assert result.returncode == 2 and "is a folder" in result.stderr
+
+
+# --- line editing on a terminal -------------------------------------------------------------------
+
+
+def _run_on_terminal(keys: bytes, timeout: float = 30, interrupt: bool = False) -> tuple[int | None, str]:
+    """The CLI with stdin, stdout and stderr on a pseudo-terminal; ``keys`` typed once the first
+    question is shown. Returns the exit status (None: still waiting for input) and what it showed."""
+    import pty
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    env = {**{k: v for k, v in os.environ.items() if k != "VOICE_TRIAGE_LOCALE"}, "TERM": "xterm"}
+    proc = subprocess.Popen([*cli_command(), "session", "--text"], stdin=slave, stdout=slave, stderr=slave,
+                            env=env, close_fds=True)
+    os.close(slave)
+    shown, typed = b"", False
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            if not typed and b"Tell me about your back pain." in shown:
+                time.sleep(0.3)  # let input() start reading
+                os.write(master, keys)
+                if interrupt:
+                    time.sleep(0.3)
+                    proc.send_signal(signal.SIGINT)
+                typed = True
+            if typed and proc.poll() is not None and not ready:
+                break
+        try:
+            status: int | None = proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = None  # still waiting for an answer: the keys did not make "stop"
+        return status, shown.decode(errors="replace")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        os.close(master)
+
+
+def test_arrow_keys_edit_the_answer_on_a_terminal() -> None:
+    # "top", three times the left arrow, then "s": "stop" only if readline edits the line.
+    status, shown = _run_on_terminal(b"top\x1b[D\x1b[D\x1b[Ds\r")
+    assert status == 0, shown
+    assert PHRASES.texts["stopped"].uk.split(".")[0] in shown
+    assert sentences(PHRASES.no_match[0].uk)[0] not in shown  # "top^[[D..." would not be understood
+    assert "Urgency: self care." in shown
+
+
+def test_ctrl_c_while_editing_still_ends_with_the_safety_message() -> None:
+    status, shown = _run_on_terminal(b"my ba", interrupt=True)
+    assert status == 130, shown
+    assert sentences(ADVICE[UK].safety_net)[-1] in shown and "Urgency: self care." in shown
+    assert "Traceback" not in shown
+
+
+def test_a_piped_session_never_loads_readline() -> None:
+    code = ("import sys; from voice_triage.cli.app import main; status = main(['session', '--text']); "
+            "sys.stderr.write('readline loaded' if 'readline' in sys.modules else 'no readline'); "
+            "raise SystemExit(status)")
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], input="my back\nstop\n", capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "no readline"
+    assert "\x1b" not in result.stdout

@@ -1,10 +1,13 @@
 """Typed and JSON-lines sessions: the conversation over stdin and stdout.
 
-Text mode prints each thing the assistant says as one plain line (no prompt characters, colours
-or cursor tricks, so a screen reader reads exactly the words) and reads one answer per line, so it
-also works with piped input. JSON mode (``--json``) is a protocol for other programs: stdout
-carries only JSON lines (``ask``, ``say``, ``decision``, ``end``), and one answer line is read
-after each ``ask``. In both, the end of input ends the session with the safety message, exit 0.
+Text mode prints each sentence the assistant says as one plain line (no prompt characters, colours
+or cursor tricks, so a screen reader reads exactly the words and a braille display can follow them a
+line at a time), ends with an ``Urgency: <level>.`` line, and reads one answer per line, so it also
+works with piped input. On a terminal the answer line can be edited with the arrow keys (readline,
+imported only then). Text has no voice: "slower" and "faster" say so. JSON mode (``--json``) is a
+protocol for other programs: stdout carries only JSON lines (``ask``, ``say``, ``decision``,
+``end``), and one answer line is read after each ``ask``. In both, the end of input ends the
+session with the safety message, exit 0.
 """
 
 from __future__ import annotations
@@ -12,14 +15,15 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any, Final, TextIO
 
 from .. import interrupts
-from ..clinical.catalogue import Locale, load_rulebook
-from ..dialogue.conversation import Ask, Conversation, Decided, End, Event, Say
+from ..clinical.catalogue import Level, Locale, load_rulebook
+from ..dialogue.conversation import Ask, Conversation, Decided, End, Event, RateChanged, Say
 from ..errors import OutputError
 from .report import Recorder, check_report_path, write_report
 
@@ -29,6 +33,24 @@ MAX_LINE: Final = 4096
 #: Longest line read at all (characters); beyond this the input is taken to have ended. Bounds the
 #: time spent on a line with no end (``< /dev/zero``), not just the memory.
 MAX_LINE_READ: Final = 64 * 1024 * 1024
+#: What text mode says instead of the conversation's "I will speak more slowly" (or faster): there
+#: is no voice to change. Kept here, not in grammars/questions.yaml, because the conversation has
+#: one phrase for every front end; it belongs there as a text-mode phrase once the grammar has one.
+NO_VOICE_IN_TEXT: Final = ("There is no voice in text mode, so nothing changes: "
+                           "your screen reader sets its own speed.")
+#: Where one sentence ends and the next begins: ., ? or ! (and a closing quote or bracket), a
+#: space, then a capital, a digit or an opening quote. "e.g. the" and "1.5" stay whole.
+_SENTENCE_BREAK: Final = re.compile(r"""([.?!]["'\u201d\u2019)]*)\s+(?=["'\u201c\u2018(]?[A-Z0-9])""")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` as the lines text mode prints: one sentence a line, no empty lines."""
+    return [line.strip() for line in _SENTENCE_BREAK.sub("\\1\n", text).splitlines() if line.strip()]
+
+
+def urgency_line(level: Level) -> str:
+    """The last line of a text session, as ``voice-triage triage`` prints its first."""
+    return f"Urgency: {level.value.replace('_', ' ')}."
 
 
 def event_json(event: Event) -> dict[str, Any] | None:
@@ -64,10 +86,12 @@ class TextChannel:
     A missing ``src`` (stdin closed) is the end of input."""
 
     def __init__(self, src: TextIO | None, out: TextIO | None, json_mode: bool,
-                 err: TextIO | None = None) -> None:
+                 err: TextIO | None = None, line_editing: bool = False) -> None:
         self.src = src
         self.out = out
         self.json_mode = json_mode
+        self.line_editing = line_editing  # read with input(): readline is on (``src`` is the terminal)
+        self.level: Level | None = None  # the decision's level, for the closing Urgency line
         self.err = err if err is not None else sys.stderr
         self.broken: Exception | None = None if out is not None else OSError("standard output is closed")
         self.ended = False  # the input ended (EOF, closed stdin, a line that never ends)
@@ -82,18 +106,37 @@ class TextChannel:
         with contextlib.suppress(Exception):  # the last place left to say it
             self._write(events, self.err, False)
 
-    @staticmethod
-    def _write(events: list[Event], out: TextIO | None, json_mode: bool) -> None:
+    def _write(self, events: list[Event], out: TextIO | None, json_mode: bool) -> None:
         if out is None:
             raise OSError("standard output is closed")
-        for event in events:
-            if json_mode:
+        if json_mode:
+            for event in events:
                 obj = event_json(event)
                 if obj is not None:
                     out.write(json.dumps(obj, ensure_ascii=False) + "\n")
-            elif isinstance(event, Say | Ask):
-                out.write(event.text + "\n")
+        else:
+            for line in self.plain_lines(events):
+                out.write(line + "\n")
         out.flush()
+
+    def plain_lines(self, events: list[Event]) -> list[str]:
+        """The lines text mode prints for ``events``: a sentence a line; after a rate change the
+        conversation's "I will speak more slowly" becomes :data:`NO_VOICE_IN_TEXT`; the end
+        of the session adds the :func:`urgency_line`."""
+        lines: list[str] = []
+        rate_changed = False
+        for event in events:
+            if isinstance(event, RateChanged):
+                rate_changed = True
+            elif isinstance(event, Say | Ask):
+                said = NO_VOICE_IN_TEXT if rate_changed and isinstance(event, Say) else event.text
+                rate_changed = False
+                lines += sentences(said)
+            elif isinstance(event, Decided):
+                self.level = event.decision.level
+            elif isinstance(event, End) and self.level is not None:
+                lines.append(urgency_line(self.level))
+        return lines
 
     def read(self) -> str | None:
         """One answer line without its line end; None at the end of input.
@@ -103,6 +146,8 @@ class TextChannel:
         if self.src is None or self.ended:
             self.ended = True
             return None
+        if self.line_editing:
+            return self._edited_line()
         try:
             line = self.src.readline(MAX_LINE)
             if line == "":
@@ -120,6 +165,39 @@ class TextChannel:
             self.ended = True
             return None
         return line.rstrip("\r\n")
+
+
+    def _edited_line(self) -> str | None:
+        """A line typed on the terminal through readline (arrow keys, Home, End, history)."""
+        try:
+            line = input()
+        except EOFError:  # Ctrl-D
+            line = None
+        except (OSError, ValueError):  # the terminal went away
+            line = None
+        if line is None:
+            self.ended = True
+            return None
+        return line[:MAX_LINE].rstrip("\r\n")
+
+
+def line_editing_on(src: TextIO | None) -> bool:
+    """Turn readline on for ``src`` when it is the process's terminal; False when piped or a file.
+
+    readline is imported only here, so piped sessions never load it. Bracketed paste and the meta
+    key are switched off: both send escape sequences to the terminal that a screen reader may read."""
+    if src is None or src is not sys.stdin:
+        return False
+    try:
+        if not src.isatty():
+            return False
+        import readline
+    except (ImportError, OSError, ValueError, AttributeError):
+        return False
+    for setting in ("set enable-bracketed-paste off", "set enable-meta-key off"):
+        with contextlib.suppress(Exception):
+            readline.parse_and_bind(setting)
+    return True
 
 
 def _tolerant(stream: TextIO | None) -> TextIO | None:
@@ -180,8 +258,9 @@ def run_text_session(locale: str = Locale.UK.value, *, json_mode: bool = False, 
         with interrupts.quiet(deliver=False):  # a signal now is delivered once the session can hang up
             conversation = Conversation(load_rulebook(), load_matcher(), load_questions(), locale,
                                         offer_repeat=not json_mode)
-    channel = TextChannel(_tolerant(src if src is not None else sys.stdin),
-                          out if out is not None else sys.stdout, json_mode)
+    source = _tolerant(src if src is not None else sys.stdin)
+    channel = TextChannel(source, out if out is not None else sys.stdout, json_mode,
+                          line_editing=line_editing_on(source))
     recorder = Recorder("json" if json_mode else "text", conversation.locale.value) if report else None
     status = drive(conversation, channel, recorder)
     if report is not None and recorder is not None:
