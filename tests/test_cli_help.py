@@ -144,3 +144,17 @@ def test_a_voice_espeak_ng_lists_by_language_is_accepted(tmp_path: Path) -> None
     assert rendered["en-us"] != rendered["en-gb"]
     typed = run_cli("session", "--text", "--voice", "en-gb", stdin="stop\n")
     assert typed.returncode == 0, typed.stderr
+
+
+def test_the_statuses_other_modules_return_are_the_listed_ones() -> None:
+    """Modules that name a status in their own words return the number --help lists for it."""
+    from voice_triage import interrupts
+    from voice_triage.cli.app import EXIT_INTERNAL
+    from voice_triage.errors import EXIT_UNAVAILABLE, EXIT_USAGE, ModelError, UsageError
+    from voice_triage.replay.batch import EXIT_BAD, EXIT_FAIL, EXIT_PASS
+
+    assert (EXIT_PASS, EXIT_FAIL, EXIT_BAD) == (ExitStatus.OK, ExitStatus.NOT_AS_EXPECTED, ExitStatus.USAGE)
+    assert (EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_INTERNAL) == (ExitStatus.USAGE, ExitStatus.UNAVAILABLE,
+                                                             ExitStatus.INTERNAL)
+    assert UsageError("x").exit_status == ExitStatus.USAGE and ModelError("x").exit_status == ExitStatus.UNAVAILABLE
+    assert interrupts.status_of(KeyboardInterrupt()) == ExitStatus.INTERRUPTED
