@@ -120,7 +120,10 @@ class Plan:
                     heard_open.append(match.id)
                 elif match.present:
                     self._affirm(match.id)
-                elif match.id not in self.status and not match.own_question_only:
+                elif match.id not in self.status and not match.own_question_only and not (
+                        step.role is Role.OPEN and match.fragile):
+                    # A description's plain form of a negative phrase ("I figured it would go
+                    # away", "I can pee") is no denial: its question is still asked.
                     self.record(match.id, Status.ABSENT)
         readback = [f for f in heard_open if self._tier(f) is not Tier.CONTEXT]
         for f in heard_open:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from rapidfuzz import fuzz, process
@@ -70,6 +70,7 @@ class _Hit:
     start: int
     end: int
     score: float
+    supplied: bool = False  # one word came from the question's topic, not from the reply
 
 
 @functools.lru_cache(maxsize=64)
@@ -115,6 +116,10 @@ class FindingReader:
         self._bilateral_from = st.bilateral_from
         self._plural = frozenset(w for text in st.plural for w in self.lex.words(text))
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
+        self._possessed = st.possessed_finding
+        self._possessed_words = st.possessed_words
+        self._owners = st.owners
+        self._not_before = frozenset(w for text in st.not_before for w in self.lex.words(text))
         self._candidates: list[_Candidate] = []
         self._index: dict[str, list[int]] = defaultdict(list)
         owner: dict[tuple[frozenset[str], bool], str] = {}
@@ -198,26 +203,38 @@ class FindingReader:
     def findings(self, clauses: list[list[Token]], implied: frozenset[str] = frozenset()) -> tuple[FindingMatch, ...]:
         """Findings of every clause. ``implied``: organ words the question supplies (topic_words)."""
         best: dict[str, FindingMatch] = {}
+        words = [t.word for clause in clauses for t in clause]
+        proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
         for clause in clauses:
             for piece in self.split(clause):
-                for match in self._match_piece(piece, implied):
+                for match in self._match_piece(piece, implied, proxy):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
                     if old is None or (match.present, not match.hedged, match.score) > (
                             old.present, not old.hedged, old.score):
                         best[match.id] = match
-        words = [t.word for clause in clauses for t in clause]
-        for derived in self._derived(words, best):
+        for derived in self._derived(clauses, words, best):
             # What was said about a finding outranks what structure implies ("not both legs,
             # just my left leg is numb").
             if derived.id not in best:
                 best[derived.id] = derived
         return tuple(best.values())
 
-    def _derived(self, words: list[str], best: dict[str, FindingMatch]) -> list[FindingMatch]:
+    def _derived(self, clauses: list[list[Token]], words: list[str],
+                 best: dict[str, FindingMatch]) -> list[FindingMatch]:
         """Findings implied by structure rather than said in a phrase: the sensation loss of an
-        accident "without realising"; both legs when a leg finding is said of both."""
+        accident "without realising"; both legs when a leg finding is said of both; the back
+        pain of "my back ..." whatever is said of it."""
         out: list[FindingMatch] = []
+        if self._possessed is not None and self._possessed not in best:
+            tokens = [t for clause in clauses for t in clause]
+            for i in range(1, len(words)):
+                if (words[i] in self._possessed_words and words[i - 1] in self._owners
+                        and (i + 1 == len(words) or words[i + 1] not in self._not_before)):
+                    shown = " ".join(t.shown for t in tokens[i - 1 : i + 1] if t.shown)
+                    out.append(FindingMatch(self._possessed, True, 1.0, shown, shown,
+                                            (tokens[i - 1].at, tokens[i].at)))
+                    break
         unaware = bool(self._unaware) and bool(find_seqs(words, self._unaware))
         for match in list(best.values()):
             if not match.present:
@@ -237,7 +254,8 @@ class FindingReader:
                                             match.at, match.hedged))
         return out
 
-    def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset()) -> list[FindingMatch]:
+    def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
+                     proxy: bool = False) -> list[FindingMatch]:
         words = [t.word for t in piece]
         named_organ = any(w in organ for organ in self._organ_words.values() for w in words)
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
@@ -266,7 +284,7 @@ class FindingReader:
                 for c in self._index.get(word, ()):
                     supplied[c] = "" if c in supplied else word  # two supplied words: not used
         hits: list[_Hit] = []
-        for c in set(counts) | set(supplied):
+        for c in sorted(set(counts) | set(supplied)):
             cand = self._candidates[c]
             n = counts.get(c, 0)
             need = cand.words
@@ -278,7 +296,7 @@ class FindingReader:
                 need = said
             hit = self._place(cand, positions, scores, content_at, need)
             if hit is not None:
-                hits.append(hit)
+                hits.append(replace(hit, supplied=need is not cand.words))
         hits = [h for h in hits if not any(h.positions < o.positions for o in hits)]
         if not hits:
             return []
@@ -298,18 +316,21 @@ class FindingReader:
 
         def in_scope(cue: int, hit: _Hit) -> bool:
             # A reset right after the cue is the cue's own object ("nothing I do eases it").
-            return cue <= hit.end and not any(cue + 1 < r <= hit.start for r in resets)
+            # A supplied organ word would have followed the verb ("I can't [pee]"), so the "not"
+            # just after the last word said is still inside the phrase.
+            end = hit.end + 1 if hit.supplied else hit.end
+            return cue <= end and not any(cue + 1 < r <= hit.start for r in resets)
 
         claimed: set[int] = set()
         for hit in hits:
             if hit.cand.negated:
-                inside = [c for c in cues if hit.start <= c <= hit.end]
+                inside = [c for c in cues if hit.start <= c <= hit.end + (1 if hit.supplied else 0)]
                 before = [c for c in cues if c < hit.start and in_scope(c, hit)]
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
             if self._about_someone_else(words, hit) and (
-                    hit.cand.finding in self._history or self._self_contrast(words, hit)):
+                    (hit.cand.finding in self._history and not proxy) or self._self_contrast(words, hit)):
                 # "my mum had cancer": not the person's own history. A symptom said of someone
                 # else is the patient's (a carer: "his privates feel numb") unless the speaker sets
                 # themself against it ("my wife had numbness down there, but I haven't").
@@ -329,6 +350,8 @@ class FindingReader:
                 present = False
             elif hit.cand.absent_only and present:
                 continue
+            if hit.supplied and not present:
+                continue  # the topic fills in statements, never denials ("can we stop" is no "can't stop peeing")
             if not present and sites - hit.cand.words:
                 continue  # "no tingling in my hands" rules nothing out about the saddle or the legs
             first = min(hit.start, *scoped) if scoped else hit.start
@@ -392,10 +415,11 @@ class FindingReader:
         supplies one); None if spread too widely or scored low."""
         chosen: list[int] = []
         words = cand.words if need is None else need
-        anchor_word = min(words, key=lambda w: len(positions[w]))
+        # Ties broken by the word itself: the same words always give the same placement.
+        anchor_word = min(sorted(words), key=lambda w: len(positions[w]))
         best: tuple[int, list[int]] | None = None
         for anchor in positions[anchor_word]:
-            picks = [min(positions[w], key=lambda p, a=anchor: abs(p - a)) for w in words]  # type: ignore[misc]
+            picks = [min(positions[w], key=lambda p, a=anchor: abs(p - a)) for w in sorted(words)]  # type: ignore[misc]
             width = max(picks) - min(picks)
             if best is None or width < best[0]:
                 best = (width, picks)

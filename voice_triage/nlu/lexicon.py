@@ -63,6 +63,7 @@ class Lexicon:
         self.hedges = self._word_set(doc["hedges"], expander)
         self.breakers = self._word_set(doc["breakers"], expander)
         self.resets = self._word_set(doc["resets"], expander)
+        self.proxy = self._word_set(doc.get("proxy") or (), expander)  # a carer speaking for the patient
 
     def _word_set(self, templates: Iterable[str], expander: Expander) -> frozenset[tuple[str, ...]]:
         return frozenset(

@@ -207,7 +207,7 @@ def load_symptoms(
 def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
-    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations"]
+    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy"]
     check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
     for key in ("contractions", "numbers", "lemmas"):
         if not isinstance(doc[key], dict):
@@ -249,6 +249,10 @@ class Structure:
     bilateral_from: frozenset[str] = frozenset()
     plural: frozenset[str] = frozenset()
     sides: frozenset[str] = frozenset()
+    possessed_finding: str | None = None
+    possessed_words: frozenset[str] = frozenset()
+    owners: frozenset[str] = frozenset()
+    not_before: frozenset[str] = frozenset()
 
 
 def _words(value: Any, file: str, where: str) -> frozenset[str]:
@@ -264,7 +268,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         return Structure({}, {})
     known = set(finding_ids)
     table = doc["structure"]
-    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral"])
+    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral", "possessed"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -306,4 +310,15 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             "plural": _words(entry["plural"], file, where),
             "sides": _words(entry["sides"], file, where),
         }
-    return Structure(organs, organ_of, unaware, implies, **bilateral)
+    possessed: dict[str, Any] = {}
+    if "possessed" in table:
+        entry = table["possessed"]
+        check_keys(entry, file, "structure.possessed", ["finding", "words", "owners", "not_before"])
+        where = f"structure.possessed (line {entry.line})"
+        possessed = {
+            "possessed_finding": fid(entry["finding"], where),
+            "possessed_words": _words(entry["words"], file, where),
+            "owners": _words(entry["owners"], file, where),
+            "not_before": _words(entry["not_before"], file, where),
+        }
+    return Structure(organs, organ_of, unaware, implies, **bilateral, **possessed)
