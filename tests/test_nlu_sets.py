@@ -8,21 +8,29 @@ import pytest
 
 from tests.bench.bench_sets import score_conversations, score_descriptions, score_replies
 
-#: Sets whose figures are held as floors. blind-3-measured is not: it was measured once, blind, at
-#: the end of session 4 and still has misses (tests/nlu_sets/README.md) for the next session.
-FLOORED = ("blind-1-tuned", "blind-2-measured")
-SETS = [Path(__file__).parent / "nlu_sets" / name for name in FLOORED]
+#: Floors per set (answers %, description F1, conversations at level): what each set reached when
+#: it was last tuned on, less a margin, so a change that loses ground on any of them fails. Every
+#: set: no conversation under-triaged. blind-3 and blind-4 are below the issue's targets
+#: (tests/nlu_sets/README.md): these are floors, not the targets.
+FLOORS = {
+    "blind-1-tuned": (92.0, 0.90, 0.95),
+    "blind-2-measured": (90.0, 0.91, 0.95),
+    "blind-3-measured": (81.0, 0.86, 0.90),
+    "blind-4-tuned": (85.0, 0.84, 0.95),
+}
+SETS = [Path(__file__).parent / "nlu_sets" / name for name in FLOORS]
 
 
 @pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
 def test_no_conversation_is_under_triaged(folder: Path) -> None:
     result = score_conversations(folder / "conversations.yaml", verbose=False)
-    assert result["under"] == 0 and result["right"] / result["total"] >= 0.95
+    assert result["under"] == 0 and result["right"] / result["total"] >= FLOORS[folder.name][2]
 
 
 @pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
 def test_descriptions_and_replies_keep_their_floor(folder: Path) -> None:
+    answers, f1, _ = FLOORS[folder.name]
     described = score_descriptions(folder / "descriptions.tsv", verbose=False)
-    assert described["f1"] >= 0.87 and len(described["negation_errors"]) <= 2
+    assert described["f1"] >= f1 and len(described["negation_errors"]) <= 1
     replies = score_replies(folder / "replies.tsv", verbose=False)
-    assert replies["answers"].pct() >= 88.0
+    assert replies["answers"].pct() >= answers

@@ -88,7 +88,9 @@ class AnswerReader:
             return None, False, False
         found = list(findings)
         # Cue words inside a finding's words belong to it (the first word may still answer).
-        claimed = {i for f in found for i in range(max(f.at[0], 1), f.at[1] + 1)}
+        # A stated finding's leading cue is its own ("nothing eases it"); a denial's first word
+        # still answers ("no numbness").
+        claimed = {i for f in found for i in range(f.at[0] if f.present else max(f.at[0], 1), f.at[1] + 1)}
         lo, hi = self._core(words)
         key = tuple(words[lo:hi])
         whole = self.whole.get(key) or self.misheard.get(key) or self._typo(key)

@@ -54,6 +54,9 @@ class FindingMatch:
     #: An absent reading that answers only its own question: "a few days" answers "has the pain
     #: lasted more than 4 weeks?", but said of a fever it rules nothing out.
     own_question_only: bool = False
+    #: One of its words came from the question asked, not from the reply ("I can't hold it" on
+    #: the bladder question): never a denial, and dropped when the reply is doubt or a command.
+    supplied: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,

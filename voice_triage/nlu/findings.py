@@ -106,6 +106,7 @@ class FindingReader:
         # "my mum had cancer" is not the person's history; but a carer's "his privates feel numb"
         # is the patient's symptom, so other people are set aside only for history findings.
         self._history = history_ids
+        self._auxiliaries = grammar.auxiliaries  # "can", "do": never the only word said
         st = grammar.structure
         self._organ_of = st.organ_of
         self._organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
@@ -207,7 +208,8 @@ class FindingReader:
         proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
         for clause in clauses:
             for piece in self.split(clause):
-                for match in self._match_piece(piece, implied, proxy):
+                after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
+                for match in self._match_piece(piece, implied, proxy, after):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
                     if old is None or (match.present, not match.hedged, match.score) > (
@@ -255,7 +257,7 @@ class FindingReader:
         return out
 
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
-                     proxy: bool = False) -> list[FindingMatch]:
+                     proxy: bool = False, after: list[str] | None = None) -> list[FindingMatch]:
         words = [t.word for t in piece]
         named_organ = any(w in organ for organ in self._organ_words.values() for w in words)
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
@@ -291,7 +293,7 @@ class FindingReader:
             if n != len(cand.words):
                 gap = supplied.get(c)
                 said = cand.words - {gap} if gap else frozenset()
-                if not gap or n != len(cand.words) - 1 or not said - self.lex.not_alone:
+                if not gap or n != len(cand.words) - 1 or not said - self.lex.not_alone - self._auxiliaries:
                     continue
                 need = said
             hit = self._place(cand, positions, scores, content_at, need)
@@ -302,7 +304,9 @@ class FindingReader:
             return []
         # A hedge whose words are a finding's own ("I can't tell if my bladder is full") states the
         # symptom; any other hedge is doubt, and its words are no finding's.
-        covered = {p for h in hits for p in h.positions}
+        # Only words the person said can claim a hedge: "I can't tell" on the bladder question is
+        # doubt, not "I can't tell [when I pee]".
+        covered = {p for h in hits if not h.supplied for p in h.positions}
         hedge_spans = [(s, e) for s, e in hedge_spans if not covered & set(range(s, e))]
         hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
         hits = [h for h in hits if not h.positions & hedged_at]
@@ -330,7 +334,7 @@ class FindingReader:
         out: list[FindingMatch] = []
         for hit in hits:
             if self._about_someone_else(words, hit) and (
-                    (hit.cand.finding in self._history and not proxy) or self._self_contrast(words, hit)):
+                    (hit.cand.finding in self._history and not proxy) or self._self_contrast(words, hit, after or [])):
                 # "my mum had cancer": not the person's own history. A symptom said of someone
                 # else is the patient's (a carer: "his privates feel numb") unless the speaker sets
                 # themself against it ("my wife had numbness down there, but I haven't").
@@ -338,6 +342,10 @@ class FindingReader:
             if self._other_organ(words, hit):
                 continue  # "I didn't feel the poo come out" is not a bladder finding
             scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
+            if hit.supplied:
+                # With a word supplied, only a cue next to the words said can be the phrase's own:
+                # "it won't start" is "pee won't start", "it's not hard to start" is not.
+                scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end + 1]
             hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
             # A phrase that carries its own negation ("can't pee") is present when negated and
             # absent in its plain form ("I can pee"); any other phrase is absent when negated.
@@ -361,7 +369,7 @@ class FindingReader:
             clause = " ".join(t.shown for t in piece if t.shown)
             out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span, clause,
                                     (piece[first].at, piece[hit.end].at), hedged and present,
-                                    fragile=hit.cand.negated and not present))
+                                    fragile=hit.cand.negated and not present, supplied=hit.supplied))
         return out
 
     def _inverts(self, words: list[str], cue: int) -> bool:
@@ -385,16 +393,20 @@ class FindingReader:
         own = self._organ_words.get(organ, frozenset())
         if hit.cand.words & own:
             return False
-        said = set(words)
-        if said & own:
+        # Only words in or next to the phrase: "both my legs feel weak and I keep wetting myself"
+        # names legs elsewhere, "I didn't feel the poo come out" names the bowel inside the phrase.
+        near = set(words[max(hit.start - 2, 0) : hit.end + 3])
+        if near & own:
             return False
-        return any(said & other for name, other in self._organ_words.items() if name != organ)
+        return any(near & other for name, other in self._organ_words.items() if name != organ)
 
-    def _self_contrast(self, words: list[str], hit: _Hit) -> bool:
-        """After the finding, the speaker denies it of themself ("but I haven't", "not me")."""
-        for i in range(hit.end + 1, len(words)):
+    def _self_contrast(self, words: list[str], hit: _Hit, after: list[str]) -> bool:
+        """After the finding (in this clause or a later one), the speaker denies it of themself
+        ("..., but I haven't", "not me")."""
+        words = words[hit.end + 1 :] + after
+        for i in range(len(words)):
             if words[i] in self.lex.self_words and words[i] != "my":
-                near = words[max(i - 2, hit.end + 1) : i + 4]
+                near = words[max(i - 2, 0) : i + 4]
                 if any(w in self.lex.cues for w in near):
                     return True
         return False

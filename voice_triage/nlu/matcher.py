@@ -35,6 +35,9 @@ MAX_INPUT_CHARS: Final = MAX_TEXT_CHARS
 MAX_WORDS: Final = 120
 
 _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
+#: Replies that are not statements about the body: the question's organ supplies nothing to them.
+_NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT,
+                                    Answer.EMERGENCY})
 
 
 class Matcher:
@@ -85,6 +88,13 @@ class Matcher:
         implied = self._reader.topic_words(topic)
         findings = self._with_duration(self._reader.findings(clauses, implied), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
+        if any(f.supplied for f in findings):
+            said = tuple(f for f in findings if not f.supplied)
+            own = self._answers.read(tokens, pieces, said)
+            if own[0] in _NOT_STATEMENTS and not own[2]:
+                # "hard to say", "can we stop": the words answer on their own, and the question's
+                # organ fills in nothing ("hard [to pee]").
+                findings, (answer, hedged, derived) = said, own
         if answer is Answer.NO and any(f.present and not f.hedged and f.id in topic for f in findings):
             # "no, but I have to strain": the "no" is about the other parts; the stated one is a
             # yes, and the other parts are then asked one by one (clinical-spec.md, Questions).

@@ -1,0 +1,154 @@
+"""The structure the matcher reads beyond phrases (symptoms.yaml `structure`, negation.yaml scope).
+
+Each case is a mechanism, worded here for the test: organs, the question's topic, awareness,
+both legs, other people and carers, hedges that are a finding's own words, inverting verbs in
+any form, scope resets, stops inside descriptions, degree words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_triage.dialogue import load_questions
+from voice_triage.nlu.matcher import Answer, Understanding, load_matcher
+
+ASKS = {q.id: q.asks_about for q in load_questions().questions}
+
+
+def understand(text: str, topic: str | None = None) -> Understanding:
+    return load_matcher().understand(text, ASKS[topic] if topic else ())
+
+
+def findings(text: str, topic: str | None = None) -> dict[str, bool]:
+    return {f.id: f.present for f in understand(text, topic).findings}
+
+
+def test_a_bowel_word_inside_the_phrase_is_never_a_bladder_finding() -> None:
+    got = findings("last night i didnt feel the poo come out at all")
+    assert got.get("bowel_sensation_loss") is True
+    assert "urinary_retention" not in got
+
+
+def test_a_leg_named_elsewhere_does_not_take_a_bladder_finding_away() -> None:
+    assert findings("my legs are weak and i keep wetting myself").get("urinary_incontinence") is True
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "finding"),
+    [
+        ("i can never hold it", "bladder", "urinary_incontinence"),
+        ("it just won't start when i try", "bladder", "urinary_retention"),
+        ("i had an accident on the way to the loo", "bowel_sex", "bowel_incontinence"),
+        ("they both go numb when i walk", "legs", "both_legs_neuro"),
+    ],
+)
+def test_the_question_supplies_the_organ_a_reply_leaves_out(text: str, topic: str, finding: str) -> None:
+    assert findings(text, topic).get(finding) is True
+    assert findings(text).get(finding) is not True  # without the question: not guessed
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [("can we stop now", "bladder"), ("it is not hard to get going", "bladder"), ("i can go fine", "bladder")],
+)
+def test_the_topic_never_supplies_a_denial_or_a_command(text: str, topic: str) -> None:
+    got = findings(text, topic)
+    assert not any(present is False for fid, present in got.items() if fid.startswith("urinary"))
+    assert got.get("urinary_retention") is not True
+
+
+@pytest.mark.parametrize(
+    ("text", "implied"),
+    [
+        ("i wet the bed last night without even noticing", "bladder_sensation_loss"),
+        ("he soiled himself and did not even know", "bowel_sensation_loss"),
+    ],
+)
+def test_an_accident_without_noticing_is_also_a_loss_of_feeling(text: str, implied: str) -> None:
+    assert findings(text).get(implied) is True
+
+
+def test_an_accident_alone_implies_no_loss_of_feeling() -> None:
+    assert "bladder_sensation_loss" not in findings("i wet myself when i coughed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["both my legs keep giving way", "my left leg is numb and the right one is going that way too",
+     "both leg weak"],
+)
+def test_a_leg_finding_said_of_both_legs_is_the_both_legs_finding(text: str) -> None:
+    assert findings(text).get("both_legs_neuro") is True
+
+
+def test_a_denied_both_legs_is_not_brought_back_by_structure() -> None:
+    assert findings("not both legs, only my left leg is weak").get("both_legs_neuro") is not True
+
+
+def test_a_carer_speaking_of_the_patient_is_heard() -> None:
+    assert findings("i'm here for my dad, he says his bottom has gone numb").get("saddle_numbness") is True
+    assert findings("my husband had chemo last year and now his back is bad").get("immunosuppression") is True
+
+
+def test_another_persons_history_or_a_symptom_denied_of_oneself_is_not_the_persons() -> None:
+    assert "cancer_history" not in findings("my sister had breast cancer")
+    got = findings("my brother had numbness down below after his fall, but i have not")
+    assert got.get("saddle_numbness") is not True
+
+
+def test_a_hedge_made_of_the_findings_own_words_states_the_symptom() -> None:
+    u = understand("honestly i cannot tell when my bladder is full any more")
+    assert {f.id: f.present for f in u.findings}.get("bladder_sensation_loss") is True
+
+
+@pytest.mark.parametrize("text", ["nothing i try eases it", "it still won't settle whatever i do"])
+def test_an_inverting_verb_in_any_form_states_the_symptom(text: str) -> None:
+    assert understand(text).answer is not Answer.NO
+
+
+def test_negation_ends_at_a_new_body_part_with_its_own_verb() -> None:
+    got = findings("no numbness, no trouble peeing, my back is just sore after gardening")
+    assert got.get("back_pain") is True
+
+
+def test_negation_ends_at_a_reason() -> None:
+    assert findings("i can't sleep on my side since my back went").get("back_pain") is True
+
+
+def test_a_self_correction_ends_the_denial_before_it() -> None:
+    assert findings("no hang on, there is some numbness round my bottom").get("saddle_numbness") is True
+
+
+def test_a_stop_inside_a_description_is_not_a_stop() -> None:
+    assert understand("no leaking, but i have to go constantly and i can't get it started").answer is not Answer.STOP
+    assert understand("no numbness down there, i have to go now").answer is Answer.STOP
+
+
+def test_degree_words_answer_only_on_their_own() -> None:
+    assert understand("sometimes").answer is Answer.YES
+    assert understand("my fingers go numb sometimes but not down there, no").answer is Answer.NO
+
+
+def test_no_but_an_asked_finding_is_a_yes_to_that_question() -> None:
+    u = understand("no, but i do have to push to get my wee going", "bladder")
+    assert u.answer is Answer.YES
+    assert {f.id: f.present for f in u.findings}.get("urinary_retention") is True
+    assert understand("no, but i do have to push to get my wee going").answer is Answer.NO
+
+
+def test_my_back_is_back_pain_whatever_is_said_of_it() -> None:
+    assert findings("my back is in pieces today").get("back_pain") is True
+    assert "back_pain" not in findings("i was out in my back garden")
+
+
+def test_the_same_words_give_the_same_findings_whatever_the_hash_seed() -> None:
+    import os
+    import subprocess
+    import sys
+
+    text = "well its me back and a pain right down the back of me left leg to me foot no pins and needles"
+    code = ("from voice_triage.nlu.matcher import load_matcher;"
+            f"print(sorted((f.id, f.present) for f in load_matcher().understand({text!r}).findings))")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1
