@@ -152,3 +152,18 @@ def test_the_same_words_give_the_same_findings_whatever_the_hash_seed() -> None:
     outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(outs) == 1
+
+
+@pytest.mark.parametrize("text", ["stop, i've had enough of this", "I have to go, the nurse is here",
+                                  "ok we need to finish now"])
+def test_a_stop_that_ends_its_clause_stops(text: str) -> None:
+    assert understand(text).answer is Answer.STOP
+
+
+def test_a_yes_is_never_lost_to_a_stop_after_it() -> None:
+    assert understand("yes. stop now.", "saddle").answer is Answer.YES
+
+
+def test_a_conventional_negative_needs_no_subject() -> None:
+    u = understand("dont reckon so")
+    assert u.answer is Answer.NO and u.hedged

@@ -111,10 +111,19 @@ class AnswerReader:
                 return kind, False, False
         if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
             return Answer.REPEAT, False, False
-        if has("stop") and not present and (not found or self._ends_with_stop(words, claimed)):
-            # "I need to go all the time and I can't get it started" describes; a stop said with a
-            # finding counts only when it ends the utterance ("no numbness, stop now").
+        if has("stop") and not present and self.ends_with_stop(words, claimed, clauses) \
+                and self._said(words, clauses, claimed, 0) is not Answer.YES:
+            # "I need to go all the time and I can't get it started" describes; a stop counts when
+            # it ends its clause ("no numbness, stop now", "I have to go, my daughter is here").
             return Answer.STOP, False, False
+        for piece in clauses:  # "stop, I don't want to do this": a clause that is a command alone
+            lo_, hi_ = self._core([t.word for t in piece])
+            alone = self.whole.get(tuple(t.word for t in piece[lo_:hi_]))
+            # A yes in another clause wins ("yes. stop."): a yes to a warning sign is never lost
+            # to the stop that follows it; the stop can be said again.
+            if alone in (Answer.STOP, Answer.REPEAT, Answer.HELP) and not present \
+                    and self._said(words, clauses, claimed, 0) is not Answer.YES:
+                return alone, False, False
         start = self._revised(words, claimed)
         if has("unsure", start):
             return Answer.UNSURE, False, False
@@ -134,12 +143,16 @@ class AnswerReader:
 
     # --- steps ------------------------------------------------------------------------------------
 
-    def _ends_with_stop(self, words: list[str], claimed: set[int]) -> bool:
-        """A stop cue with at most STOP_TAIL_WORDS content words after it."""
+    def ends_with_stop(self, words: list[str], claimed: set[int], clauses: list[list[Token]] | None = None) -> bool:
+        """A stop cue with at most STOP_TAIL_WORDS content words after it in its clause ("I have
+        to go, my daughter is here" stops; "I need to go all the time and can't get it out" does not)."""
+        ends = sorted(c[-1].at + 1 for c in clauses or [] if c and c[-1].at >= 0) or [len(words)]
+        small = self.lex.ignore | self.lex.cues | self.lex.hesitations | {w for f in self.lex.fillers for w in f}
         for s, e in spans_of(words, self.cues["stop"]):
             if claimed.intersection(range(s, e)):
                 continue
-            tail = [w for w in words[e:] if w not in self.lex.ignore]
+            end = next((x for x in ends if x >= e), len(words))
+            tail = [w for w in words[e:end] if w not in small]
             if len(tail) <= STOP_TAIL_WORDS:
                 return True
         return False

@@ -50,7 +50,8 @@ class Matcher:
         self._reader = FindingReader(grammar, history_ids)
         self._answers = AnswerReader(grammar, context_ids)
         self._context = context_ids
-        self._subjects = grammar.subjects | {"my"}
+        # Words that start a clause of their own after a comma (a list item does not).
+        self._subjects = grammar.subjects | {"my", "the", "his", "her", "their", "our", "your"}
         self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
 
     def _key(self, text: str) -> str:
@@ -91,7 +92,9 @@ class Matcher:
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
             own = self._answers.read(tokens, pieces, said)
-            if own[0] in _NOT_STATEMENTS and not own[2]:
+            words = [t.word for t in tokens]
+            stop_inside = own[0] is Answer.STOP and not self._answers.ends_with_stop(words, set(), pieces)
+            if own[0] in _NOT_STATEMENTS and not own[2] and not stop_inside:
                 # "hard to say", "can we stop": the words answer on their own, and the question's
                 # organ fills in nothing ("hard [to pee]").
                 findings, (answer, hedged, derived) = said, own
