@@ -111,8 +111,7 @@ class AnswerReader:
                 return kind, False, False
         if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
             return Answer.REPEAT, False, False
-        if has("stop") and not present and self.ends_with_stop(words, claimed, clauses) \
-                and self._said(words, clauses, claimed, 0) is not Answer.YES:
+        if has("stop") and not present and self.ends_with_stop(words, claimed, clauses) and not has("yes"):
             # "I need to go all the time and I can't get it started" describes; a stop counts when
             # it ends its clause ("no numbness, stop now", "I have to go, my daughter is here").
             return Answer.STOP, False, False
@@ -121,8 +120,7 @@ class AnswerReader:
             alone = self.whole.get(tuple(t.word for t in piece[lo_:hi_]))
             # A yes in another clause wins ("yes. stop."): a yes to a warning sign is never lost
             # to the stop that follows it; the stop can be said again.
-            if alone in (Answer.STOP, Answer.REPEAT, Answer.HELP) and not present \
-                    and self._said(words, clauses, claimed, 0) is not Answer.YES:
+            if alone in (Answer.STOP, Answer.REPEAT, Answer.HELP) and not present and not has("yes"):
                 return alone, False, False
         start = self._revised(words, claimed)
         if has("unsure", start):
