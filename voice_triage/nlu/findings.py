@@ -74,26 +74,27 @@ class _Hit:
 
 
 @functools.lru_cache(maxsize=64)
-def _by_first(seqs: frozenset[tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:
-    """Sequences indexed by their first word (the lexicon's classes are few and fixed)."""
-    index: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+def _by_first(seqs: frozenset[tuple[str, ...]]) -> dict[str, tuple[tuple[int, frozenset[tuple[str, ...]]], ...]]:
+    """Sequences by first word, then by length (the lexicon's classes are few and fixed; one
+    first word may start a thousand sequences, so each length is one set lookup)."""
+    index: dict[str, dict[int, set[tuple[str, ...]]]] = defaultdict(lambda: defaultdict(set))
     for seq in seqs:
         if seq:
-            index[seq[0]].append(seq)
-    return {first: tuple(group) for first, group in index.items()}
+            index[seq[0]][len(seq)].add(seq)
+    return {first: tuple(sorted((n, frozenset(group)) for n, group in by_len.items()))
+            for first, by_len in index.items()}
 
 
 def find_seqs(words: list[str], seqs: frozenset[tuple[str, ...]], lo: int = 0,
               hi: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of every occurrence of any word sequence within words[lo:hi] (end exclusive),
-    earliest first."""
+    earliest first (shorter first at one start)."""
     hi = len(words) if hi is None else hi
     index = _by_first(seqs)
     found = []
     for i in range(lo, hi):
-        for seq in index.get(words[i], ()):
-            n = len(seq)
-            if i + n <= hi and tuple(words[i : i + n]) == seq:
+        for n, group in index.get(words[i], ()):
+            if i + n <= hi and tuple(words[i : i + n]) in group:
                 found.append((i, i + n))
     return found
 
@@ -159,6 +160,9 @@ class FindingReader:
         for i, cand in enumerate(unique):
             for word in cand.words:
                 self._index[word].append(i)
+        self._rare: dict[str, list[int]] = defaultdict(list)
+        for i, cand in enumerate(unique):
+            self._rare[min(cand.words, key=lambda w: (len(self._index[w]), w))].append(i)
         self._vocab = sorted(set(self._index) | self.lex.ignore | self.lex.cues | set(self.lex.lemmas))
         self._vocab_set = frozenset(self._vocab)
 
@@ -274,26 +278,27 @@ class FindingReader:
             positions[fixed].append(i)
             scores[i] = score
             content_at.append(i)
-        counts: dict[int, int] = defaultdict(int)
-        for word in positions:
-            for c in self._index.get(word, ()):
-                counts[c] += 1
+        said_words = positions.keys()
+        # Each candidate is indexed by its rarest word: look it up there, then check the rest.
+        ready = [c for word in said_words for c in self._rare.get(word, ())
+                 if self._candidates[c].words <= said_words]
         # The question's organ stands in for one word a reply leaves out, when the piece names no
         # organ itself and says at least one other word of the phrase that is not an everyday word.
-        supplied: dict[int, str] = {}
+        gaps: dict[int, str] = {}
         if implied and not named_organ:
-            for word in implied - set(positions):
+            for word in implied - said_words:
                 for c in self._index.get(word, ()):
-                    supplied[c] = "" if c in supplied else word  # two supplied words: not used
+                    rest = self._candidates[c].words - {word}
+                    if rest and rest <= said_words:
+                        gaps[c] = "" if c in gaps else word  # two supplied words: not used
         hits: list[_Hit] = []
-        for c in sorted(set(counts) | set(supplied)):
+        for c in sorted({*ready, *gaps}):
             cand = self._candidates[c]
-            n = counts.get(c, 0)
             need = cand.words
-            if n != len(cand.words):
-                gap = supplied.get(c)
-                said = cand.words - {gap} if gap else frozenset()
-                if not gap or n != len(cand.words) - 1 or not said - self.lex.not_alone - self._auxiliaries:
+            if c in gaps and not cand.words <= said_words:
+                gap = gaps[c]
+                said = cand.words - {gap}
+                if not gap or not said - self.lex.not_alone - self._auxiliaries:
                     continue
                 need = said
             hit = self._place(cand, positions, scores, content_at, need)
