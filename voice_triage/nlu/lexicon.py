@@ -57,9 +57,13 @@ class Lexicon:
             for phrase in expander.expand(str(entry["from"])):
                 self.rewrites.append((tuple(self._basic(phrase)), target))
         self.rewrites.sort(key=lambda pair: -len(pair[0]))
-        self.rewrite_first: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        # By first word, then by length, longest first: one dict lookup per length tried.
+        by_first: dict[str, dict[int, dict[tuple[str, ...], tuple[str, ...]]]] = {}
         for src, target in self.rewrites:
-            self.rewrite_first.setdefault(src[0], []).append((src, target))
+            by_first.setdefault(src[0], {}).setdefault(len(src), {}).setdefault(src, target)
+        self.rewrite_first: dict[str, list[tuple[int, dict[tuple[str, ...], tuple[str, ...]]]]] = {
+            first: sorted(by_len.items(), key=lambda item: -item[0]) for first, by_len in by_first.items()
+        }
         self.hedges = self._word_set(doc["hedges"], expander)
         self.breakers = self._word_set(doc["breakers"], expander)
         self.resets = self._word_set(doc["resets"], expander)
@@ -109,9 +113,9 @@ class Lexicon:
         runs: list[tuple[int, int, tuple[str, ...] | None]] = []
         i = kept = 0
         while i < len(words):
-            for src, target in self.rewrite_first.get(words[i], ()):
-                n = len(src)
-                if tuple(words[i : i + n]) == src:
+            for n, table in self.rewrite_first.get(words[i], ()):
+                target = table.get(tuple(words[i : i + n]))
+                if target is not None:
                     if kept < i:
                         runs.append((kept, i - kept, None))
                     runs.append((i, n, target))
