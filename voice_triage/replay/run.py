@@ -102,6 +102,16 @@ def _recognizer(kind: str, model: str | None) -> Recognizer:
     return open_listener(kind, Path(model) if model else None)
 
 
+def _fresh_recognizer(kind: str, model: str | None) -> Recognizer:
+    """The process's recognizer, with what it adapted to in earlier sessions forgotten: a manifest
+    gives the same transcripts whatever ran before it in this process and whichever worker runs it."""
+    from ..asr.sphinx import reset_adaptation
+
+    recognizer = _recognizer(kind, model)
+    reset_adaptation()
+    return recognizer
+
+
 def question_ids() -> tuple[str, ...]:
     """The question ids a manifest may name: the questions, ``ask_<finding>`` and ``confirm_<finding>``."""
     from ..dialogue.questions import load_questions
@@ -169,7 +179,7 @@ def run_session(
     from ..nlu.matcher import load_matcher
 
     started = time.perf_counter()
-    recognizer = _recognizer(asr, model)
+    recognizer = _fresh_recognizer(asr, model)
     matcher = load_matcher()
     conversation = Conversation(load_rulebook(), matcher, load_questions(), manifest.locale)
     render = _Renderer(audio_dir, VOICE_BY_LOCALE.get(manifest.locale.value))
