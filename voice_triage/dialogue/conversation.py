@@ -101,10 +101,12 @@ class Conversation:
         first = self._plan.start()
         return [self._say("intro"), self._put(first)]
 
-    def hear(self, text: str, spoken: bool = False) -> list[Event]:
+    def hear(self, text: str, spoken: bool = False, *, doubted: bool = False) -> list[Event]:
         """A typed line or a transcript. ``spoken``: a recognizer's transcript, where "can" and
         "can't", "have" and "haven't" are easily confused, so a finding ruled out only by a missing
-        "n't" ("i can feel it when i wipe") is not recorded absent: its question is still asked."""
+        "n't" ("i can feel it when i wipe") is not recorded absent: its question is still asked.
+        ``doubted``: words an open-vocabulary recognizer wrote, not a phrase of the list: read as
+        hedged, so a "no" to an emergency question is checked once (a "yes" is read back anyway)."""
         if self.done or (self._step is None and not self._closing):
             return []
         self.last_understanding = None
@@ -118,6 +120,8 @@ class Conversation:
             # An answer read from those findings alone goes with them: the question is asked again.
             answer = None if understanding.derived else understanding.answer
             understanding = replace(understanding, findings=kept, answer=answer)
+        if doubted:
+            understanding = replace(understanding, hedged=True)
         self.last_understanding = understanding
         if self._closing:
             if understanding.answer is Answer.EMERGENCY:
