@@ -41,8 +41,13 @@ INTERJECTIONS: Final = frozenset(
     ("yes", "yeah", "yep", "yup", "yea", "aye", "no", "nope", "nah", "naw", "sure", "definitely",
      "absolutely", "correct", "right")
 )
-_SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this"))
+_SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "he", "we", "they", "its", "this",
+                              "everything", "things", "all", "both"))
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
+
+
+#: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
+_PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
 
 
 def _stem(word: str) -> str:
@@ -328,7 +333,8 @@ class FindingReader:
             # A supplied organ word would have followed the verb ("I can't [pee]"), so the "not"
             # just after the last word said is still inside the phrase.
             end = hit.end + 1 if hit.supplied else hit.end
-            return cue <= end and not any(cue + 1 < r <= hit.start for r in resets)
+            own = {r for r in resets if r == cue + 1 and words[r] in _PRONOUNS}
+            return cue <= end and not any(cue < r <= hit.start for r in resets if r not in own)
 
         claimed: set[int] = set()
         for hit in hits:
