@@ -87,15 +87,21 @@ class ModelStatus:
                 "ok": self.ok, "problems": list(self.problems)}
 
 
+def expand_user(text: str | Path, what: str) -> Path:
+    """``text`` as a path with a leading ``~`` or ``~user`` expanded; ``what`` names where it came
+    from (an option, a variable) in the one-line error for a user this machine does not know."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~someone/x" for a user this machine does not know, or no home at all
+        user = str(text).split(os.sep, 1)[0]
+        raise UsageError(f"{what}: {user} is not a user's home folder on this machine") from None
+
+
 def models_dir() -> Path:
     """$VOICE_TRIAGE_MODELS, else ``models/`` of a source checkout, else ``./models``."""
     env = os.environ.get(MODELS_ENV, "").strip()
     if env:
-        try:
-            return Path(env).expanduser()
-        except RuntimeError:  # "~someone/x" for a user this machine does not know
-            raise UsageError(f"{MODELS_ENV}={env!r}: {env.split('/', 1)[0]} is not a user's home folder "
-                             "on this machine") from None
+        return expand_user(env, f"{MODELS_ENV}={env!r}")
     checkout = Path(__file__).resolve().parents[2] / "models"
     return checkout if checkout.is_dir() else Path.cwd() / "models"
 
@@ -284,9 +290,16 @@ def manifest_problems(model: Path) -> list[str]:
 def status(name_or_path: str | None = None, root: Path | None = None) -> ModelStatus:
     """Check one model, given by name (in the models folder) or by path."""
     root = root or models_dir()
-    candidate = Path(name_or_path) if name_or_path else root / DEFAULT_MODEL
-    if name_or_path and os.sep not in name_or_path and not candidate.exists():
+    candidate = expand_user(name_or_path, name_or_path) if name_or_path else root / DEFAULT_MODEL
+    if name_or_path and os.sep not in str(candidate) and not candidate.exists():
         candidate = root / name_or_path
+    elif name_or_path and not (candidate.exists() or candidate.is_symlink()):
+        # A path, not a name: say that this path is missing (not that a model "is not installed").
+        raise UsageError(f"{candidate}: no such file or folder")
+    return _status(candidate)
+
+
+def _status(candidate: Path) -> ModelStatus:
     problems = structure_problems(candidate)
     installed = candidate.is_dir()
     if installed and not problems:
@@ -300,4 +313,4 @@ def list_models(root: Path | None = None) -> list[ModelStatus]:
     names = set(KNOWN_MODELS)
     if root.is_dir():
         names |= {p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")}
-    return [status(str(root / name), root) for name in sorted(names)]
+    return [_status(root / name) for name in sorted(names)]

@@ -110,8 +110,9 @@ def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, 
                   allow_outside_audio: bool = False) -> int:
     """``replay MANIFEST``: exit 0 when the outcome matches, 1 when not; a bad manifest raises."""
     from .html import session_json, text_summary
-    from .run import run_session
+    from .run import model_path, run_session
 
+    model_path(model)  # a bad --model fails before anything is replayed
     with _quiet_stdout():
         manifest = _load(path, None, allow_outside_audio)
         if report_dir is None:
@@ -210,6 +211,10 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
         from .cluster import check_available
 
         check_available()
+    else:
+        from .run import model_path
+
+        model_path(model)  # a bad --model fails once, not as an error row per manifest
     paths = find_manifests(folder, exclude=[report_dir] if report_dir is not None else [])
     names = [_name(path, folder) for path in paths]
     if report_dir is not None:

@@ -99,7 +99,14 @@ class ReplayResult:
 @functools.cache
 def _recognizer(kind: str, model: str | None) -> Recognizer:
     # One recognizer per process and backend: loading a model costs far more than a session.
-    return open_listener(kind, Path(model) if model else None)
+    return open_listener(kind, model_path(model))
+
+
+def model_path(model: str | None) -> Path | None:
+    """``--model`` as a path (``~`` expanded where it runs; an unknown ``~user`` is a one-line error)."""
+    from ..asr.models import expand_user
+
+    return expand_user(model, f"--model {model!r}") if model else None
 
 
 def _fresh_recognizer(kind: str, model: str | None) -> Recognizer:
