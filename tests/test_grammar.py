@@ -8,7 +8,15 @@ import pytest
 
 from voice_triage.clinical.catalogue import load_rulebook
 from voice_triage.errors import ContentError
-from voice_triage.nlu.grammar import ANSWER_KINDS, CUE_KINDS, load_answers, load_grammar, load_lexicon, load_symptoms
+from voice_triage.nlu.grammar import (
+    ANSWER_KINDS,
+    CUE_KINDS,
+    RATE_KINDS,
+    load_answers,
+    load_grammar,
+    load_lexicon,
+    load_symptoms,
+)
 from voice_triage.nlu.matcher import Matcher
 
 IDS = ("saddle_numbness", "urinary_retention")
@@ -108,7 +116,8 @@ def test_unknown_key_in_a_finding(tmp_path: Path) -> None:
 def test_answers_file_checks(tmp_path: Path) -> None:
     kinds = "".join(f'    "{k}": [{k} word]\n' for k in ANSWER_KINDS)
     cues = "".join(f'    "{k}": [{k} cue]\n' for k in CUE_KINDS)
-    good = (f"answers:\n{kinds}rates:\n  slower: [slower]\n  faster: [faster]\nhedged_no: [not really]\n"
+    rates = "".join(f"  {k}: [{k}]\n" for k in RATE_KINDS)
+    good = (f"answers:\n{kinds}rates:\n{rates}hedged_no: [not really]\n"
             f"cues:\n{cues}generic: [that]\nsubjects: [it]\nauxiliaries: [does]\n")
     loaded = load_answers(write(tmp_path, good))
     assert loaded.answers["yes"][0].text == "yes word" and loaded.rates["slower"][0].text == "slower"

@@ -167,3 +167,31 @@ def test_a_yes_is_never_lost_to_a_stop_after_it() -> None:
 def test_a_conventional_negative_needs_no_subject() -> None:
     u = understand("dont reckon so")
     assert u.answer is Answer.NO and u.hedged
+
+
+def test_louder_and_quieter_change_the_voice_and_the_question_is_asked_again() -> None:
+    from voice_triage.clinical import load_rulebook
+    from voice_triage.dialogue import Ask, Conversation, RateChanged, Say
+
+    talk = Conversation(load_rulebook(), load_matcher(), load_questions(), "uk")
+    talk.start()
+    talk.hear("my back hurts after lifting a box")
+    quieter = talk.hear("a bit quieter please")
+    changed = [e for e in quieter if isinstance(e, RateChanged)]
+    assert changed and changed[0].volume < 1.0 and changed[0].rate == 1.0
+    assert any(isinstance(e, Ask) for e in quieter)  # the same question again
+    louder = talk.hear("can you speak up")
+    assert [e.volume for e in louder if isinstance(e, RateChanged)] == [1.0]
+    again = talk.hear("louder")  # already at the start's loudness: the device must do it
+    assert any(isinstance(e, Say) and "device" in e.text for e in again)
+    assert talk.volume == 1.0
+
+
+def test_the_speaker_takes_a_fraction_of_its_starting_volume() -> None:
+    from voice_triage.audio.speaker import Speaker
+
+    speaker = Speaker(volume=0.8)
+    speaker.set_volume_factor(0.5)
+    assert speaker.volume == pytest.approx(0.4)
+    speaker.set_volume_factor(1.0)
+    assert speaker.volume == pytest.approx(0.8)

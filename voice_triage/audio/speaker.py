@@ -288,10 +288,15 @@ class Speaker:
         self.base_rate = rate
         self.rate = rate
         self.volume = volume
+        self.base_volume = volume
         self.voice = voice
         self.device = device
         self._cache: OrderedDict[tuple[str, str | None, int], Rendered] = OrderedDict()
         self._stop = threading.Event()
+
+    def set_volume_factor(self, factor: float) -> None:
+        """A conversation's "quieter"/"louder": a fraction (0-1] of the starting volume."""
+        self.volume = max(0.0, min(1.0, self.base_volume * factor))
 
     def set_rate_factor(self, factor: float) -> None:
         """A conversation's "slower"/"faster": a factor of the rate the session started with."""

@@ -72,8 +72,8 @@ class Probe:
 
 
 #: The keys of ``phrases`` in questions.yaml that are single sentences (the rest are pairs/tables).
-PHRASE_KEYS: Final = ("intro", "retry", "regroup", "unanswered", "slower", "faster", "stopped",
-                      "offer_repeat", "goodbye", "readback", "check", "go_back", "incomplete")
+PHRASE_KEYS: Final = ("intro", "retry", "regroup", "unanswered", "slower", "faster", "louder", "quieter", "loudest",
+                      "stopped", "offer_repeat", "goodbye", "readback", "check", "go_back", "incomplete")
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ REPROMPT_LIMIT: Final = 3
 RATE_STEP: Final = 1.2
 RATE_MIN: Final = 0.5
 RATE_MAX: Final = 2.0
+#: "quieter"/"louder" scale the loudness by this step, never below VOLUME_MIN of the start (a
+#: voice too quiet to hear is worse than one a little loud) and never above the start.
+VOLUME_STEP: Final = 1.4
+VOLUME_MIN: Final = 0.25
 
 
 class Conversation:
@@ -72,6 +76,7 @@ class Conversation:
         self.locale = Locale(locale)
         self.offer_repeat = offer_repeat  # the JSON-lines protocol ends right after the decision
         self.rate = 1.0
+        self.volume = 1.0  # a fraction of the starting loudness (RateChanged)
         self.decision: Decision | None = None
         self.done = False
         self.asked: list[str] = []  # each question id as it was first put, in order
@@ -263,10 +268,18 @@ class Conversation:
         return [Say(f"{pair[count - 1].get(self.locale)} {hint}"), self._reask()]
 
     def _change_rate(self, change: RateChange) -> list[Event]:
+        self.last_outcome = f"rate {change.value}"
+        if change in (RateChange.LOUDER, RateChange.QUIETER):
+            if change is RateChange.LOUDER and self.volume >= 1.0:
+                # The start is as loud as the voice goes (the event still tells a text session
+                # that the voice was asked about).
+                return [RateChanged(self.rate, self.volume), self._say("loudest")]
+            factor = VOLUME_STEP if change is RateChange.LOUDER else 1 / VOLUME_STEP
+            self.volume = round(min(1.0, max(VOLUME_MIN, self.volume * factor)), 3)
+            return [RateChanged(self.rate, self.volume), self._say(change.value)]
         factor = RATE_STEP if change is RateChange.FASTER else 1 / RATE_STEP
         self.rate = round(min(RATE_MAX, max(RATE_MIN, self.rate * factor)), 3)
-        self.last_outcome = f"rate {change.value}"
-        return [RateChanged(self.rate), self._say("faster" if change is RateChange.FASTER else "slower")]
+        return [RateChanged(self.rate, self.volume), self._say(change.value)]
 
     # --- what an answer means, and what comes next -----------------------------------------------
 

@@ -39,7 +39,12 @@ class Ask:
 
 @dataclass(frozen=True)
 class RateChanged:
+    """The voice changes: ``rate`` a factor of the starting speed, ``volume`` a fraction (0-1] of
+    the starting loudness (the start is the loudest: a louder voice than that can only come from
+    the device)."""
+
     rate: float
+    volume: float = 1.0
 
 
 class EndReason(str, Enum):

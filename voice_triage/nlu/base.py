@@ -26,8 +26,12 @@ class Answer(str, Enum):
 
 
 class RateChange(str, Enum):
+    """How the person asks the voice to change: its speed or its loudness."""
+
     SLOWER = "slower"
     FASTER = "faster"
+    LOUDER = "louder"
+    QUIETER = "quieter"
 
 
 #: Allowed values, derived from the enums (the grammar's required sections).

@@ -95,7 +95,7 @@ def _section(doc: LineDict, key: str, file: str, allowed: Sequence[str], require
 
 def _spoken_section(doc: LineDict, file: str) -> LineDict:
     """The short spoken lists: every answer and rate change, the newer commands optional."""
-    optional = ("emergency", "correct")
+    optional = ("emergency", "correct", "louder", "quieter")
     table = doc["spoken"]
     required = [k for k in (*ANSWER_KINDS, *RATE_KINDS) if k not in optional]
     check_keys(table, file, "spoken", required, optional)

@@ -51,6 +51,8 @@ class Voice(Protocol):
 
     def set_rate_factor(self, factor: float) -> None: ...
 
+    def set_volume_factor(self, factor: float) -> None: ...
+
 
 @dataclass
 class Components:
@@ -132,6 +134,7 @@ class VoiceLoop:
                 self._speak(event.text)
             elif isinstance(event, RateChanged):
                 self.parts.speaker.set_rate_factor(float(event.rate))
+                self.parts.speaker.set_volume_factor(float(event.volume))
         if self.recorder is not None:
             self.recorder.prompted()
 
