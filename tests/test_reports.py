@@ -22,7 +22,6 @@ from voice_triage.replay.batch import replay_batch
 from voice_triage.replay.html import text_summary
 from voice_triage.replay.html_page import ERROR_LINE, one_line, sort_rows
 from voice_triage.replay.metrics import (
-    ANSWER_WORDS,
     answer_tokens,
     confidence_meaning,
     normalised_words,
@@ -53,10 +52,16 @@ def test_answer_words_are_normalised_and_answer_turns_compare_answers() -> None:
     assert token_wer([answer_tokens("yes_no", "nah", "no", "no", "no")]) == 0.0  # ... the answer does not
     assert token_wer([answer_tokens("yes_no", "I'm not sure", "no", "unsure", "no")]) == 1.0
     assert token_wer([answer_tokens("confirm", "yes", "", "yes", None)]) == 1.0  # nothing heard: a deletion
-    # The open question is scored on its words, after the table.
+    # The open question is scored on its words as the NLU reads them: its lexicon, and a word it
+    # reads alone as an answer becomes that answer (from grammars/, not a table of the report's own).
     assert normalised_words("Yeah, nah") == ["yes", "no"]
-    assert answer_tokens("open", "my back hurts", "my back hurts", None, None) == (["my", "back", "hurts"],) * 2
-    assert all(word == word.lower() and value for word, value in ANSWER_WORDS.items())
+    assert normalised_words("dunno") == normalised_words("unsure") == ["unsure"]
+    assert normalised_words("aye") == normalised_words("yep") == ["yes"]
+    assert normalised_words("my back hurts") == normalised_words("my back hurt")  # word forms folded
+    assert normalised_words("my back hurts") != normalised_words("my leg hurts")
+    mine = answer_tokens("open", "my back hurts", "my back hurts", None, None)
+    assert mine[0] == mine[1] and len(mine[0]) == 3
+    assert token_wer([answer_tokens("open", "nah my back is fine", "no my back is fine", None, None)]) == 0.0
 
 
 def test_groups_come_from_the_synth_layout_and_confidence_is_explained_or_left_out() -> None:

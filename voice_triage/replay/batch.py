@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, TextIO
 from .. import interrupts
 from ..errors import ManifestError, TriageError, UsageError
 from ..files import write_bytes
-from .metrics import corpus_wer, latency_summary, mean
+from .metrics import corpus_wer, latency_summary, mean, token_wer, turn_tokens
 
 if TYPE_CHECKING:
     from .manifest import Manifest, Recording
@@ -170,6 +170,8 @@ def _session_row(name: str, path: Path, data: dict[str, Any], report: str | None
 
 
 def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: float, jobs: int) -> dict[str, Any]:
+    from .html import SUMMARY_FORMAT
+
     turns = [turn for data in datas if data.get("result") not in ("ERROR", NOT_RUN, None) for turn in data["turns"]]
     judged = [1.0 if turn["correct"] else 0.0 for turn in turns if turn["correct"] is not None]
     pairs = [(turn["reference"], turn["transcript"] if turn["status"] == "ok" else "")
@@ -178,12 +180,14 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
     audio_s = sum(row.get("audio_s") or 0.0 for row in rows)
     result = "ERROR" if counts["ERROR"] else ("FAIL" if counts["FAIL"] else "PASS")
     return {
+        "format": SUMMARY_FORMAT,
         "result": result,
         "sessions": rows,
         "totals": {
             "manifests": len(rows), "passed": counts["PASS"], "failed": counts["FAIL"], "errors": counts["ERROR"],
             "not_run": counts[NOT_RUN],
             "turns": len(turns), "answer_accuracy": mean(judged), "wer": corpus_wer(pairs),
+            "wer_normalised": token_wer([tokens for turn in turns if (tokens := turn_tokens(turn)) is not None]),
             "latency_s": latency_summary([turn["timings"]["latency_s"] for turn in turns]),
             "audio_s": round(audio_s, 2), "wall_s": round(wall_s, 3), "jobs": jobs,
             "speedup": round(audio_s / wall_s, 2) if wall_s > 0 else None,

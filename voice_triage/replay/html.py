@@ -12,12 +12,18 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from ..files import private_dir, write_text
 from .html_page import batch_page, session_page
 from .metrics import answer_tokens, confidence_meaning, corpus_wer, latency_summary, mean, token_wer, variant_of
 from .run import Prompt, ReplayResult
+
+#: Format names of the replay JSON (``report.json`` and ``--json`` of one manifest; the batch's
+#: ``summary.json``), schemas in docs/. Keys are only ever added; bump the number when a key is
+#: removed or changes meaning, so a reader can refuse what it does not understand.
+REPORT_FORMAT: Final = "voice-triage-replay/1"
+SUMMARY_FORMAT: Final = "voice-triage-replay-batch/1"
 
 
 def make_private_dir(path: Path) -> Path:
@@ -69,6 +75,7 @@ def session_json(result: ReplayResult, base: Path | None = None) -> dict[str, An
     pairs = [(turn.reference, turn.transcript if turn.status == "ok" else "")
              for turn in result.turns if turn.reference is not None]
     return {
+        "format": REPORT_FORMAT,
         "manifest": _link(manifest.path, base), "name": manifest.name, "description": manifest.description,
         "locale": manifest.locale.value, "recognizer": result.recognizer,
         "passed": result.passed, "result": "PASS" if result.passed else "FAIL",

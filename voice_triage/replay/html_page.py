@@ -13,7 +13,7 @@ from html import escape
 from typing import Any, Final
 
 from .charts import bar_chart, grid_chart
-from .metrics import answer_tokens, token_wer, variant_of
+from .metrics import token_wer, turn_tokens, variant_of
 
 _LANG: Final = {"uk": "en-GB", "us": "en-US"}
 _STYLE: Final = """
@@ -277,13 +277,6 @@ def _accuracy(turns: Sequence[dict[str, Any]]) -> tuple[float | None, int]:
     return (sum(judged) / len(judged) if judged else None), len(judged)
 
 
-def _tokens(turn: dict[str, Any]) -> tuple[list[str], list[str]] | None:
-    if turn.get("reference") is None:
-        return None
-    return answer_tokens(turn["kind"], turn["reference"], turn["transcript"] if turn["status"] == "ok" else "",
-                         turn.get("reference_answer"), (turn.get("interpretation") or {}).get("answer"))
-
-
 def _said_understood(turn: dict[str, Any]) -> tuple[str, str] | None:
     said = turn.get("reference_answer")
     if said is None or turn["kind"] == "open":
@@ -371,7 +364,7 @@ def batch_page(summary: dict[str, Any], sessions: dict[str, dict[str, Any]] | No
     rows = sort_rows(summary["sessions"])
     ran = [sessions[row["name"]] for row in rows if row["name"] in sessions]
     level_ok = sum(1 for data in ran if data["outcome"]["level"] == data["expected"]["level"])
-    pairs = [tokens for data in ran for turn in data["turns"] if (tokens := _tokens(turn)) is not None]
+    pairs = [tokens for data in ran for turn in data["turns"] if (tokens := turn_tokens(turn)) is not None]
     latency = totals["latency_s"]
     body = [f"<h1>{_e(title)}</h1>",
             f"<p>Result: {_result(summary['result'])}. Answer accuracy {_pct(totals['answer_accuracy'])}; "
@@ -383,7 +376,8 @@ def batch_page(summary: dict[str, Any], sessions: dict[str, dict[str, Any]] | No
                 ["Answer accuracy (understood as the reference would be)", _pct(totals["answer_accuracy"])],
                 ["Level as expected", _e(f"{level_ok} of {len(ran)} sessions")],
                 ["Passed / not passed", _e(f"{totals['passed']} / {totals['manifests'] - totals['passed']}")],
-                ["Word error rate after normalising answer words", _pct(token_wer(pairs))],
+                ["Word error rate after normalising answer words",
+                 _pct(totals["wer_normalised"] if "wer_normalised" in totals else token_wer(pairs))],
                 ["Word error rate (words as written)", _pct(totals["wer"])],
                 ["Latency, median / 90th percentile",
                  f"{_num(latency['p50'], '{:.3f} s')} / {_num(latency['p90'], '{:.3f} s')}"],

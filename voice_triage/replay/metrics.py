@@ -6,6 +6,7 @@ summary and the reports. No audio library is imported here.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -90,24 +91,29 @@ def corpus_wer(pairs: Sequence[tuple[str, str]]) -> float | None:
     return round(edits / total, 4) if total else None
 
 
-#: The normalisation table of answer words (data, documented in docs/replay.md): everyday forms
-#: mapped to the word a grammar-constrained recognizer writes for them, before the word error rate
-#: after normalisation is counted. Without it a person who says "nah", recognized as "no", scores
-#: 100% WER although the answer was heard perfectly. Answer turns are compared by their understood
-#: answers instead (``answer_tokens``); this table is for the words of every other turn.
-ANSWER_WORDS: Final = {
-    "nah": "no", "naw": "no", "nope": "no",
-    "yeah": "yes", "yep": "yes", "yup": "yes", "aye": "yes", "ya": "yes", "yea": "yes",
-    "okay": "ok", "dunno": "don't know", "cannot": "can't", "wee": "pee",
-}
 #: Answers that stand for the whole of an answer turn: a yes/no or read-back question answered with
 #: one of these is scored on the answer understood, one token each side.
 ANSWER_VALUES: Final = frozenset({"yes", "no", "unsure", "repeat", "help", "stop", "correct", "emergency"})
 
 
 def normalised_words(text: str) -> list[str]:
-    """``words`` with each word mapped through ``ANSWER_WORDS`` (a mapped word may become two)."""
-    return [part for word in words(text) for part in ANSWER_WORDS.get(word, word).split()]
+    """The words as the NLU reads them: its lexicon's normalisation (contractions, word forms,
+    rewrites), then each word that the NLU alone reads as an answer replaced by that answer ("nah",
+    "nope" → no; "yeah", "aye" → yes; "dunno" → unsure). So "nah" recognized as "no" is no error,
+    and the words stay those the grammar files define: no table of its own to drift from them."""
+    from ..nlu.matcher import load_matcher
+
+    return [_lone_answer(token.word) or token.word for token in load_matcher().lex.tokens(text)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _lone_answer(word: str) -> str | None:
+    """The answer (of ``ANSWER_VALUES``) the NLU reads ``word`` alone as, else None."""
+    from ..nlu.matcher import load_matcher
+
+    answer = load_matcher().understand(word).answer
+    value = None if answer is None else str(getattr(answer, "value", answer))
+    return value if value in ANSWER_VALUES else None
 
 
 def answer_tokens(kind: str, reference: str, hypothesis: str, reference_answer: str | None,
@@ -116,10 +122,20 @@ def answer_tokens(kind: str, reference: str, hypothesis: str, reference_answer: 
 
     A yes/no or read-back turn whose reference means an answer is one token: the answer the
     reference text means against the answer understood (none understood: a deletion). Other
-    turns (the open question, answers that name findings) are their words after ``ANSWER_WORDS``."""
+    turns (the open question, answers that name findings) are their words as the NLU reads them
+    (``normalised_words``)."""
     if kind != "open" and reference_answer in ANSWER_VALUES:
         return [reference_answer], [heard_answer] if heard_answer else []
     return normalised_words(reference), normalised_words(hypothesis)
+
+
+def turn_tokens(turn: dict[str, Any]) -> tuple[list[str], list[str]] | None:
+    """``answer_tokens`` of one turn of a JSON report (None without reference text)."""
+    if turn.get("reference") is None:
+        return None
+    return answer_tokens(str(turn["kind"]), str(turn["reference"]),
+                         str(turn["transcript"]) if turn["status"] == "ok" else "",
+                         turn.get("reference_answer"), (turn.get("interpretation") or {}).get("answer"))
 
 
 def token_wer(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | None:
