@@ -18,10 +18,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     report_dir = Path(args.report_dir) if args.report_dir else None
     if target.is_dir():
         return replay_batch(target, report_dir, args.json, args.jobs, args.asr, args.model, args.scheduler,
-                            args.allow_outside_audio)
+                            args.allow_outside_audio, args.copy_audio)
     if args.scheduler:
         raise UsageError("--scheduler replays a folder of manifests; give a folder")
-    return replay_single(target, report_dir, args.json, args.asr, args.model, args.allow_outside_audio)
+    return replay_single(target, report_dir, args.json, args.asr, args.model, args.allow_outside_audio,
+                         args.copy_audio)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -47,6 +48,8 @@ def register(sub: Any) -> None:
                    help="replay a folder on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'voice-triage[cluster]')")
     p.add_argument("--allow-outside-audio", action="store_true",
                    help="let manifests use recordings outside their folder (a batch: outside DIR)")
+    p.add_argument("--copy-audio", action="store_true",
+                   help="copy the recordings into the report folder, so a moved report still plays them")
     add_asr_options(p, "recognizer (default auto: Vosk when a model is installed, else pocketsphinx)",
                     "Vosk model folder")
     p.set_defaults(func=cmd_replay)

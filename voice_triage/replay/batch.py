@@ -72,7 +72,7 @@ def _load(path: Path, root: Path | None, allow_outside: bool) -> Manifest:
 
 
 def _replay_one(path: str, asr: str, model: str | None, report: str | None, root: str | None = None,
-                allow_outside: bool = False) -> dict[str, Any]:
+                allow_outside: bool = False, copy_audio: bool = False) -> dict[str, Any]:
     """Run one manifest (in a worker process); returns its report object or an error record.
 
     Any failure of this one manifest (a bad file, a full disk) is its ERROR record: the batch goes
@@ -85,12 +85,13 @@ def _replay_one(path: str, asr: str, model: str | None, report: str | None, root
             manifest = _load(Path(path), Path(root) if root else None, allow_outside)
             if report is None:
                 return session_json(run_session(manifest, asr, model))
-            return _replay_into(manifest, Path(report), asr, model)
+            return _replay_into(manifest, Path(report), asr, model, copy_audio)
     except Exception as exc:  # one bad manifest is one ERROR row, never the end of the batch
         return _error_row(exc, path)
 
 
-def _replay_into(manifest: Manifest, folder: Path, asr: str, model: str | None) -> dict[str, Any]:
+def _replay_into(manifest: Manifest, folder: Path, asr: str, model: str | None,
+                 copy_audio: bool = False) -> dict[str, Any]:
     """Replay with reports in ``folder``; a folder made here is removed again if the replay fails."""
     from .html import make_private_dir, write_session_report
     from .run import run_session
@@ -99,26 +100,32 @@ def _replay_into(manifest: Manifest, folder: Path, asr: str, model: str | None) 
     try:
         make_private_dir(folder)
         result = run_session(manifest, asr, model, make_private_dir(folder / "audio"))
-        return write_session_report(result, folder)
+        return write_session_report(result, folder, copy_audio)
     except BaseException:
         if not existed:
             shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
+def _check_copy(copy_audio: bool, report_dir: Path | None) -> None:
+    if copy_audio and report_dir is None:
+        raise UsageError("--copy-audio copies the recordings into the report folder: give --report-dir too")
+
+
 def replay_single(path: Path, report_dir: Path | None, as_json: bool, asr: str, model: str | None,
-                  allow_outside_audio: bool = False) -> int:
+                  allow_outside_audio: bool = False, copy_audio: bool = False) -> int:
     """``replay MANIFEST``: exit 0 when the outcome matches, 1 when not; a bad manifest raises."""
     from .html import session_json, text_summary
     from .run import model_path, run_session
 
     model_path(model)  # a bad --model fails before anything is replayed
+    _check_copy(copy_audio, report_dir)
     with _quiet_stdout():
         manifest = _load(path, None, allow_outside_audio)
         if report_dir is None:
             data = session_json(run_session(manifest, asr, model))
         else:
-            data = _replay_into(manifest, report_dir, asr, model)
+            data = _replay_into(manifest, report_dir, asr, model, copy_audio)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     else:
@@ -196,7 +203,8 @@ def summarize(rows: list[dict[str, Any]], datas: list[dict[str, Any]], wall_s: f
 
 
 def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int, asr: str,
-                 model: str | None, scheduler: str | None = None, allow_outside_audio: bool = False) -> int:
+                 model: str | None, scheduler: str | None = None, allow_outside_audio: bool = False,
+                 copy_audio: bool = False) -> int:
     """``replay DIR``: 2 if any manifest is bad, else 1 if any outcome differs, else 0.
 
     With ``scheduler`` (a Dask scheduler's address) each manifest is a task on that cluster.
@@ -209,6 +217,7 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
 
     if not 1 <= jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {jobs} must be between 1 and {MAX_JOBS}")
+    _check_copy(copy_audio, report_dir)
     if scheduler is not None and jobs != 1:
         raise UsageError("--jobs and --scheduler do not go together (the cluster's workers are the jobs)")
     if scheduler is not None:
@@ -228,7 +237,7 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     datas: list[dict[str, Any]] = [{} for _ in paths]
     started = time.perf_counter()
     stopped: KeyboardInterrupt | None = None
-    load = (str(folder), allow_outside_audio)
+    load = (str(folder), allow_outside_audio, copy_audio)
     threads = [1]
     try:
         if scheduler is not None:
@@ -267,7 +276,7 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
 
 
 def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], datas: list[dict[str, Any]],
-              progress: Progress, jobs: int, asr: str, model: str | None, load: tuple[str, bool]) -> None:
+              progress: Progress, jobs: int, asr: str, model: str | None, load: tuple[str, bool, bool]) -> None:
     """Replay in worker processes; on a signal, the workers are killed before it propagates."""
     pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
                                                   initializer=interrupts.reset_in_worker)
@@ -288,7 +297,7 @@ def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], da
 
 
 def _remote_call(path: Path, asr: str, model: str | None, report: str | None,
-                 load: tuple[str, bool]) -> tuple[Any, ...] | dict[str, Any]:
+                 load: tuple[str, bool, bool]) -> tuple[Any, ...] | dict[str, Any]:
     """In the client: the arguments of one cluster task, or the manifest's ERROR record.
 
     The manifest is loaded and checked here, with the same messages as a local run; its
@@ -356,7 +365,7 @@ def replay_remote(manifest: Manifest, recordings: dict[str, bytes], asr: str, mo
             return row
 
 
-def _remote_done(value: dict[str, Any], report: str | None) -> dict[str, Any]:
+def _remote_done(value: dict[str, Any], report: str | None, copy_audio: bool = False) -> dict[str, Any]:
     """In the client: a finished cluster task's report object, its reports written here, atomically."""
     from .html import make_private_dir, session_json, write_session_report
 
@@ -381,7 +390,8 @@ def _remote_done(value: dict[str, Any], report: str | None) -> dict[str, Any]:
 
             turns = tuple(dataclasses.replace(turn, prompt=placed(turn.prompt)) for turn in result.turns)
             closing = placed(result.closing) if result.closing else None
-            return write_session_report(dataclasses.replace(result, turns=turns, closing=closing), folder)
+            return write_session_report(dataclasses.replace(result, turns=turns, closing=closing), folder,
+                                        copy_audio)
     except Exception as exc:
         if not existed:
             shutil.rmtree(folder, ignore_errors=True)
@@ -390,7 +400,7 @@ def _remote_done(value: dict[str, Any], report: str | None) -> dict[str, Any]:
 
 def _run_cluster(scheduler: str, paths: list[Path], names: list[str], reports: list[str | None],
                  datas: list[dict[str, Any]], progress: Progress, asr: str, model: str | None,
-                 load: tuple[str, bool], threads: list[int]) -> None:
+                 load: tuple[str, bool, bool], threads: list[int]) -> None:
     """Replay on a Dask cluster; ``threads[0]`` becomes the number of worker threads (``jobs``)."""
     from .cluster import WorkerLost, run_tasks
 
@@ -408,7 +418,7 @@ def _run_cluster(scheduler: str, paths: list[Path], names: list[str], reports: l
     def done(task: int, value: Any, error: BaseException | None) -> None:
         index = indices[task]
         if error is None:
-            datas[index] = _remote_done(value, reports[index])
+            datas[index] = _remote_done(value, reports[index], load[2])
         elif isinstance(error, WorkerLost):
             datas[index] = {"error": f"{paths[index]}: replay worker lost: {error}", "result": "ERROR"}
         else:

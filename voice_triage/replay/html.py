@@ -9,12 +9,14 @@ audio control labelled and followed by its text, and the result always written a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
 from typing import Any, Final
 
-from ..files import private_dir, write_text
+from ..errors import ReportError
+from ..files import private_dir, write_bytes, write_text
 from .html_page import batch_page, session_page
 from .metrics import answer_tokens, confidence_meaning, corpus_wer, latency_summary, mean, token_wer, variant_of
 from .run import Prompt, ReplayResult
@@ -113,9 +115,36 @@ def _reference_answer(reference: str | None) -> str | None:
     return None if answer is None else str(getattr(answer, "value", answer))
 
 
-def write_session_report(result: ReplayResult, folder: Path) -> dict[str, Any]:
-    """Write ``report.json`` and ``report.html`` into ``folder``; returns the JSON object."""
+def copy_recordings(result: ReplayResult, folder: Path) -> ReplayResult:
+    """Each recording the session heard copied into ``folder/recordings/`` (owner-only, atomically,
+    never through a link), and the result pointing at the copies: a report folder that is moved,
+    archived or sent on still plays every answer. Numbered so that two recordings with the same
+    name in different folders stay apart."""
+    target = make_private_dir(folder / "recordings")
+    copies: dict[Path, Path] = {}
+
+    def copied(path: Path) -> Path:
+        if path not in copies:
+            copy = target / f"{len(copies) + 1:02d}-{path.name}"
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise ReportError(f"cannot copy the recording {path} into the report: "
+                                  f"{exc.strerror or exc}") from None
+            write_bytes(copy, data, "cannot write the report")
+            copies[path] = copy
+        return copies[path]
+
+    turns = tuple(dataclasses.replace(turn, recording=copied(turn.recording)) for turn in result.turns)
+    return dataclasses.replace(result, turns=turns)
+
+
+def write_session_report(result: ReplayResult, folder: Path, copy_audio: bool = False) -> dict[str, Any]:
+    """Write ``report.json`` and ``report.html`` into ``folder`` (with ``copy_audio``, the recordings
+    too: ``copy_recordings``); returns the JSON object."""
     make_private_dir(folder)
+    if copy_audio:
+        result = copy_recordings(result, folder)
     data = session_json(result, folder)
     write_private(folder / "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     write_private(folder / "report.html", session_page(data))
