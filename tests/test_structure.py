@@ -195,3 +195,21 @@ def test_the_speaker_takes_a_fraction_of_its_starting_volume() -> None:
     assert speaker.volume == pytest.approx(0.4)
     speaker.set_volume_factor(1.0)
     assert speaker.volume == pytest.approx(0.8)
+
+
+def test_a_typed_question_back_is_help_and_what_it_names_is_doubt() -> None:
+    u = understand("does tripping on a kerb count?", "injury")
+    assert u.answer is Answer.HELP
+    assert all(f.hedged for f in u.findings if f.present)
+    assert understand("is it numb down there? yes, it is").answer is Answer.YES
+
+
+def test_texting_fillers_and_accents_do_not_hide_the_answer() -> None:
+    assert understand("lol no, all good down there tbh").answer is Answer.NO
+    assert understand("Sí, naïve question but yes").answer is Answer.YES
+    assert understand("¿Dónde está el baño?").answer is None
+
+
+def test_a_voice_command_is_never_read_as_a_symptom_the_question_supplies() -> None:
+    u = understand("a bit slower please", "bladder")
+    assert u.rate is not None and not u.findings

@@ -221,8 +221,9 @@ class FindingReader:
                 for match in self._match_piece(piece, implied, proxy, after):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
-                    if old is None or (match.present, not match.hedged, match.score) > (
-                            old.present, not old.hedged, old.score):
+                    # What was said outranks what the question supplied, at equal polarity.
+                    if old is None or (match.present, not match.hedged, match.score, not match.supplied) > (
+                            old.present, not old.hedged, old.score, not old.supplied):
                         best[match.id] = match
         for derived in self._derived(clauses, words, best):
             # What was said about a finding outranks what structure implies ("not both legs,

@@ -79,7 +79,9 @@ class Grammar:
         subjects: frozenset[str] = frozenset(),
         auxiliaries: frozenset[str] = frozenset(),
         structure: Structure | None = None,
+        question_words: frozenset[str] = frozenset(),
     ) -> None:
+        self.question_words = question_words  # "what like a belt?": a typed question asks for help
         self.structure = structure or Structure({}, {})  # body sites, awareness, both legs
         self.subjects = subjects  # "it does", "we haven't": a subject and an auxiliary answer
         self.auxiliaries = auxiliaries
@@ -149,4 +151,5 @@ def load_grammar() -> Grammar:
         subjects=loaded.subjects,
         auxiliaries=loaded.auxiliaries,
         structure=load_structure(ids),
+        question_words=loaded.question_words,
     )

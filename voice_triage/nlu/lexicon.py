@@ -133,7 +133,9 @@ class Lexicon:
         text = text.lower()
         if not (text.isascii() and text.isprintable()):
             text = unicodedata.normalize("NFKD", text).replace("\u2019", "'")
-            text = "".join(ch if ch.isascii() and ch.isprintable() else " " for ch in text)
+            # Accents go ("dónde" is "donde", "naïve" is "naive"); other characters part words.
+            text = "".join(ch if ch.isascii() and ch.isprintable() else "" if unicodedata.combining(ch) else " "
+                           for ch in text)
         out: list[Token] = []
         for raw in _TOKEN_RE.findall(text):
             if raw in self.hesitations:

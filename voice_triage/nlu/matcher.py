@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Final
 
 from ..clinical.catalogue import Tier, load_rulebook
@@ -54,6 +55,7 @@ class Matcher:
         self._context = context_ids
         # Words that start a clause of their own after a comma (a list item does not).
         self._subjects = grammar.subjects | {"my", "the", "his", "her", "their", "our", "your"}
+        self._question_words = frozenset(w for q in grammar.question_words for w in self.lex.words(q))
         self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
 
     def _key(self, text: str) -> str:
@@ -91,21 +93,37 @@ class Matcher:
         implied = self._reader.topic_words(topic)
         findings = self._with_duration(self._reader.findings(clauses, implied), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
+        rate = self._rate([t.word for t in tokens])
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
             own = self._answers.read(tokens, pieces, said)
             words = [t.word for t in tokens]
             stop_inside = own[0] is Answer.STOP and not self._answers.ends_with_stop(words, set(), pieces)
-            if own[0] in _NOT_STATEMENTS and not own[2] and not stop_inside:
+            # "slower please" is about the voice, not "[pee is] slower".
+            if rate is not None or (own[0] in _NOT_STATEMENTS and not own[2] and not stop_inside):
                 # "hard to say", "can we stop": the words answer on their own, and the question's
                 # organ fills in nothing ("hard [to pee]").
                 findings, (answer, hedged, derived) = said, own
+        if (answer is None or derived) and self._asks_back(text):
+            # "does a slip on the stairs count?": what it names is doubt until the question,
+            # explained, is answered (recorded unsure, never lost, never certain).
+            answer, hedged, derived = Answer.HELP, False, False
+            findings = tuple(replace(f, hedged=True) if f.present else f for f in findings)
         if answer is Answer.NO and any(f.present and not f.hedged and f.id in topic for f in findings):
             # "no, but I have to strain": the "no" is about the other parts; the stated one is a
             # yes, and the other parts are then asked one by one (clinical-spec.md, Questions).
             answer, hedged, derived = Answer.YES, False, True
-        rate = self._rate([t.word for t in tokens])
         return Understanding(text, answer, findings, rate, hedged, derived)
+
+    def _asks_back(self, text: str) -> bool:
+        """A typed sentence ending in "?" that starts with a question word (answers.yaml)."""
+        if "?" not in text or not self._question_words:
+            return False
+        for sentence in re.findall(r"[^.;!?\n]*\?", text):
+            words = self._strip_fillers([t.word for t in self.lex.tokens(sentence)])
+            if words and words[0] in self._question_words:
+                return True
+        return False
 
     def _with_duration(self, findings: tuple[FindingMatch, ...], tokens: list[Token],
                        pieces: list[list[Token]]) -> tuple[FindingMatch, ...]:

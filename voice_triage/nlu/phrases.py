@@ -124,12 +124,13 @@ class AnswerPhrases:
     generic: tuple[Phrase, ...]
     subjects: frozenset[str]
     auxiliaries: frozenset[str]
+    question_words: frozenset[str] = frozenset()
 
 
 def load_answers(path: Path | None = None) -> AnswerPhrases:
     doc, file = _load(ANSWERS_FILE, path)
     check_keys(doc, file, "", ["answers", "rates", "hedged_no", "cues", "generic", "subjects", "auxiliaries"],
-               ["rules", "misheard", "spoken"])
+               ["rules", "misheard", "spoken", "question_words"])
     expander = _expander(doc, file)
     groups: list[dict[str, tuple[Phrase, ...]]] = []
     for key, kinds in (("answers", ANSWER_KINDS), ("rates", RATE_KINDS)):
@@ -160,14 +161,17 @@ def load_answers(path: Path | None = None) -> AnswerPhrases:
             if phrase.text not in known:
                 raise ContentError(file, f"line {phrase.line}",
                                    f"spoken phrase {phrase.text!r} is not one of the {kind!r} answer phrases")
-    words = {}
-    for key in ("subjects", "auxiliaries"):
+    words: dict[str, frozenset[str]] = {}
+    for key in ("subjects", "auxiliaries", "question_words"):
+        if key not in doc:
+            words[key] = frozenset()
+            continue
         items = doc[key]
         if not isinstance(items, LineList) or not all(isinstance(i, str) and i.strip() for i in items):
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a list of words")
         words[key] = frozenset(str(i) for i in items)
     return AnswerPhrases(groups[0], groups[1], misheard, spoken, hedged, cues, generic, words["subjects"],
-                         words["auxiliaries"])
+                         words["auxiliaries"], words["question_words"])
 
 
 def load_symptoms(
