@@ -103,9 +103,9 @@ ANSWERS: list[tuple[str, str]] = [
 #: The few clips committed under tests/wav/open/<voice>/<what was said>.wav (``--tests``): replies
 #: outside the spoken phrase list and one description, for tests/test_recognition.py.
 TEST_CLIPS: dict[str, list[str]] = {
-    "hibari-heart": ["no, not at all", "pardon", "go back please", "i haven't", "yes please",
+    "hibari-heart": ["no, not at all", "not at all", "pardon", "go back please", "i haven't", "yes please",
                      "i fell off a ladder and now both my legs are numb"],
-    "espeak-us_f4": ["no, not at all", "i haven't"],
+    "espeak-us_f4": ["no, not at all", "not at all", "i haven't"],
 }
 TEST_DIR = REPO / "tests" / "wav" / "open"
 

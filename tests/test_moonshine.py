@@ -227,7 +227,7 @@ def read(status: Status, text: str, open_text: str) -> tuple[str, str]:
 def test_an_open_reply_the_nlu_understands_stands_for_the_no_match() -> None:
     assert read(Status.NO_MATCH, "", "no not at all") == ("ok", "no not at all")
     assert read(Status.NO_MATCH, "", "pardon") == ("ok", "pardon")
-    assert read(Status.OK, "repeat", "i haven't") == ("ok", "i haven't")
+    assert read(Status.OK, "repeat", "no i haven't") == ("ok", "no i haven't")
 
 
 def test_one_word_never_becomes_yes_no_or_stop_and_other_words_stay_no_match() -> None:
@@ -239,6 +239,76 @@ def test_one_word_never_becomes_yes_no_or_stop_and_other_words_stay_no_match() -
 
 def test_an_ambulance_request_heard_twice_stands_and_doubt_never_becomes_yes_or_no() -> None:
     assert read(Status.OK, "call an ambulance", "call them ambulance") == ("ok", "call an ambulance")
-    assert read(Status.OK, "ambulance", "i haven't") == ("ok", "i haven't")  # forced onto the phrase list
+    assert read(Status.OK, "ambulance", "no not at all") == ("ok", "no not at all")  # forced onto the list
     assert read(Status.OK, "not sure", "absolutely not") == ("ok", "not sure")
     assert read(Status.OK, "not sure", "wait i got that wrong") == ("ok", "wait i got that wrong")
+
+
+def test_a_yes_or_no_one_negation_word_would_reverse_is_not_taken_from_an_open_reply() -> None:
+    # "It does." written "it's not" (espeak-ng): one "not" decides it, so it is asked again.
+    assert read(Status.NO_MATCH, "was", "it's not") == ("no_match", "was")
+    for fragile in ("i have actually", "i haven't", "absolutely not", "it does"):
+        assert read(Status.NO_MATCH, "", fragile) == ("no_match", ""), fragile
+    # A phrase the list was forced onto does not stand for it either: asked again.
+    assert read(Status.OK, "ambulance", "i haven't") == ("no_match", "ambulance")
+    assert read(Status.OK, "stop", "i have actually") == ("no_match", "stop")
+    for steady in ("no not at all", "yes it does", "no i haven't", "yes please", "no thank you"):
+        assert read(Status.NO_MATCH, "", steady) == ("ok", steady), steady
+
+
+def test_one_negation_apart_takes_one_out_or_puts_one_in() -> None:
+    from voice_triage.session.turn import one_negation_apart
+
+    variants = set(one_negation_apart("i can't"))
+    assert {"i can", "not i can't", "i not can't", "i can't not"} == variants
+    assert "it's" in set(one_negation_apart("it's not")) and "absolutely not" in set(one_negation_apart("absolutely"))
+    long = " ".join(["word"] * 20) + " never"
+    assert set(one_negation_apart(long)) == {" ".join(["word"] * 20)}  # long: only taken out
+
+
+def saddle_question():  # type: ignore[no-untyped-def]
+    """A real conversation waiting on the saddle question (an emergency one)."""
+    from voice_triage.clinical import Locale
+    from voice_triage.wyoming.server import TriageService
+
+    conversation = TriageService().new_conversation(Locale.UK)
+    conversation.start()
+    conversation.hear("my back hurts", spoken=True)
+    assert conversation.current is not None and conversation.current.question == "saddle"
+    return conversation
+
+
+def test_a_no_read_from_the_open_reply_to_an_emergency_question_is_checked_once() -> None:
+    from voice_triage.session.turn import hear_transcript
+
+    conversation = saddle_question()
+    check = conversation.questions.phrases.say("check", conversation.locale)
+    heard = hear_transcript(conversation, Transcript("", Status.NO_MATCH, 0.0, "p", 1.0, 0.0, "no not at all"))
+    assert heard.transcript.from_open and heard.transcript.as_json()["from_open"] is True
+    assert heard.understanding is not None and heard.understanding.hedged
+    assert conversation.last_outcome == "hedged no: checked once"
+    assert conversation.current is not None and conversation.current.text.startswith(check)
+    # The check answered with a "no": ruled out, the next question.
+    hear_transcript(conversation, Transcript("no", Status.OK, 0.9, "p", 1.0, 0.0))
+    assert "saddle_numbness" in conversation.findings().absent
+    assert conversation.current is not None and conversation.current.question != "saddle"
+
+
+def test_a_no_from_the_phrase_list_is_not_checked() -> None:
+    from voice_triage.session.turn import hear_transcript
+
+    conversation = saddle_question()
+    heard = hear_transcript(conversation, Transcript("no", Status.OK, 0.9, "p", 1.0, 0.0))
+    assert not heard.transcript.from_open and "from_open" not in heard.transcript.as_json()
+    assert conversation.last_outcome == "no" and "saddle_numbness" in conversation.findings().absent
+
+
+def test_a_yes_read_from_the_open_reply_to_an_emergency_question_is_read_back() -> None:
+    from voice_triage.session.turn import hear_transcript
+
+    conversation = saddle_question()
+    hear_transcript(conversation, Transcript("", Status.NO_MATCH, 0.0, "p", 1.0, 0.0, "yes it does"))
+    assert conversation.current is not None and conversation.current.question != "saddle"
+    # Which one? Each of the two is asked (the most urgent first), and neither is recorded yet.
+    assert set(conversation.current.asks_about) <= {"saddle_numbness", "wiping_numbness"}
+    assert not {"saddle_numbness", "wiping_numbness"} & set(conversation.findings().present)

@@ -27,6 +27,9 @@ from wyoming.info import Describe, Info
 from wyoming.ping import Ping, Pong
 from wyoming.tts import Synthesize, SynthesizeVoice
 
+from voice_triage.asr import Status
+from voice_triage.asr import Transcript as AsrTranscript
+from voice_triage.clinical import Locale
 from voice_triage.wyoming import protocol
 from voice_triage.wyoming.options import ServeOptions
 from voice_triage.wyoming.server import TriageService, run_server
@@ -416,6 +419,41 @@ def test_asr_on_recorded_answers_follows_the_named_conversation() -> None:
     assert matcher.understand(unsure.text).answer.value == "unsure"
     assert free.context is not None and free.context["question"] is None and "conversation_id" not in free.context
     assert free.context["status"] in ("ok", "no_input", "no_match")
+
+
+class OpenReply:
+    """A recognizer at the seam: no phrase matched, Moonshine's open reply written beside it."""
+
+    name = "pocketsphinx"
+
+    def __init__(self, open_text: str) -> None:
+        self.open_text = open_text
+
+    def transcribe(self, samples: object, phrases: object) -> AsrTranscript:
+        return AsrTranscript("", Status.NO_MATCH, 0.0, self.name, 1.0, 0.0, self.open_text)
+
+
+def test_asr_reads_the_open_reply_as_a_session_does_and_handle_checks_its_no() -> None:
+    async def go(forward: bool) -> tuple[Transcript, Handled]:
+        service = TriageService(ServeOptions(asr="pocketsphinx"))
+        service._recognizer = OpenReply("no not at all")  # the seam: no model is loaded
+        async with running(service) as port:
+            await say(port, "hello", "open")
+            asked = await say(port, "my back hurts", "open")
+            assert (asked.context or {})["question"] == "saddle"  # an emergency question
+            heard = await recognize(port, WAV / "en-gb_m_s150" / "no.wav", {"conversation_id": "open"})
+            context = dict(heard.context or {}) if forward else {"conversation_id": "open"}
+            reply = await ask(port, Transcript(heard.text, context=context, language="en-GB").event())
+            return heard, Handled.from_event(reply)
+
+    heard, checked = asyncio.run(go(forward=True))
+    assert heard.text == "no not at all" and heard.context is not None
+    assert heard.context["status"] == "ok" and heard.context["from_open"] is True
+    check = TriageService().questions.phrases.say("check", Locale.UK)
+    assert (checked.context or {})["question"] == "saddle" and checked.text.startswith(check)
+    # Without the flag (a client that drops the context) the words are taken as typed: no check.
+    _, taken = asyncio.run(go(forward=False))
+    assert (taken.context or {})["question"] != "saddle"
 
 
 @pytest.mark.slow

@@ -43,7 +43,11 @@ class Transcript:
     ``open_text`` is what an open-vocabulary recognizer wrote for the same audio when it listened
     again (``factory.SecondOpinion``: after a no-match or a steering phrase), in any words and
     normalised; empty when none listened. It is not an answer: the turn driver
-    (``session/turn.py``) decides whether the NLU's reading of it may stand for one."""
+    (``session/turn.py``) decides whether the NLU's reading of it may stand for one.
+
+    ``from_open`` says that ``text`` is that open reply, taken as the answer by the turn driver (not
+    a phrase of the list): what it says is checked before it is trusted (``Conversation.hear``'s
+    ``doubted``)."""
 
     text: str
     status: Status
@@ -52,6 +56,7 @@ class Transcript:
     audio_s: float
     decode_s: float
     open_text: str = ""
+    from_open: bool = False
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -64,6 +69,8 @@ class Transcript:
         }
         if self.open_text:
             out["open_text"] = self.open_text
+        if self.from_open:
+            out["from_open"] = True
         return out
 
 

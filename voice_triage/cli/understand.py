@@ -45,18 +45,24 @@ def question_phrases(question_id: str | None) -> tuple[str, ...] | None:
 
 
 def understand_audio(args: argparse.Namespace) -> dict[str, Any]:
-    """Recognize a WAV file held to the question's phrases, then understand the transcript."""
+    """Recognize a WAV file held to the question's phrases, then understand the transcript (the
+    open reply written beside it when the turn driver would take that: ``transcript.from_open``)."""
     from pathlib import Path
 
     from ..asr.base import Status
     from ..audio.wav import read_wav
-    from ..session.turn import open_listener
+    from ..nlu.matcher import load_matcher
+    from ..session.turn import open_listener, open_reading
 
     phrases = question_phrases(args.question)
     audio = read_wav(args.audio)
     recognizer = open_listener(args.asr, Path(args.model) if args.model else None)
-    transcript = recognizer.transcribe(audio.samples, phrases)
+    # Read as a session's turn reads it (session/turn.py): Moonshine's open reply may be the answer,
+    # and then it is doubted (``hedged``) as the conversation doubts it.
+    transcript = open_reading(recognizer.transcribe(audio.samples, phrases), load_matcher())
     result = understand_text(transcript.text if transcript.status is Status.OK else "")
+    if transcript.from_open:
+        result["hedged"] = True
     result["transcript"] = transcript.as_json()
     result["recognizer"] = transcript.recognizer
     return result

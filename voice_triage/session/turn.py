@@ -6,7 +6,7 @@ holds the recognizer to, and what a status means for the conversation, are decid
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -30,6 +30,39 @@ if TYPE_CHECKING:
 DECISIVE: Final = frozenset({Answer.YES, Answer.NO, Answer.STOP})
 
 
+#: Words that negate, and the contracted ones whose positive is not the word without "n't".
+#: Recognizers drop and add exactly these ("it does" written "it's not", "absolutely not" written
+#: "absolutely"), so an answer whose polarity one of them decides alone is not taken from an open reply.
+NEGATORS: Final = frozenset({"not", "never"})
+UNCONTRACTED: Final = {"can't": "can", "won't": "will", "shan't": "shall"}
+#: Replies up to this many words are also tried with a "not" put in at every place (one NLU reading
+#: each, well under a millisecond); longer ones only with each negation taken out.
+FLIP_WORDS: Final = 12
+
+
+def one_negation_apart(said: str) -> Iterator[str]:
+    """``said`` with one negation taken out ("it's not" → "it's", "i don't" → "i do") or, for a
+    short reply, one "not" put in anywhere ("absolutely" → "absolutely not")."""
+    words = said.split()
+    for i, word in enumerate(words):
+        if word in NEGATORS:
+            yield " ".join(words[:i] + words[i + 1 :])
+        elif word.endswith("n't"):
+            yield " ".join([*words[:i], UNCONTRACTED.get(word, word[:-3]), *words[i + 1 :]])
+    if len(words) <= FLIP_WORDS:
+        for i in range(len(words) + 1):
+            yield " ".join([*words[:i], "not", *words[i:]])
+
+
+def polarity_steady(said: str, answer: Answer, matcher: Matcher) -> bool:
+    """False when ``said`` (read as yes or no) reads as the opposite answer with one negation word
+    added or removed: its polarity rests on the word a recognizer most often gets wrong (spec:
+    Understanding what people say), so the open reply does not decide it. "no, not at all" and
+    "yes it does" are steady; "i have actually", "it's not" and "absolutely not" are not."""
+    other = Answer.NO if answer is Answer.YES else Answer.YES
+    return all(matcher.understand(variant).answer is not other for variant in one_negation_apart(said))
+
+
 def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
     """The transcript a turn is heard as: ``transcript``, or the open-vocabulary reply written
     beside it (``Transcript.open_text``, after a no-match or a steering phrase) when the NLU reads
@@ -37,7 +70,10 @@ def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
     "pardon" and "go back" then work by voice as typed. A yes, no or stop needs two words or more
     (``DECISIVE``); findings alone too. An ambulance request the phrase list heard stands unless the
     open reply shares none of its words ("I haven't" forced onto "ambulance"), and doubt it heard is
-    replaced only by a reply that steers (stop, go back, repeat), never by yes or no.
+    replaced only by a reply that steers (stop, go back, repeat), never by yes or no. A yes or no
+    whose polarity one negation word decides (``polarity_steady``) is not taken, and the phrase
+    heard is not either (the turn is not understood, so asked again); a yes or no that is taken
+    is marked ``from_open``: the conversation checks it (``Conversation.hear``'s ``doubted``).
     Noise never reaches here (no-input is never heard again)."""
     said = transcript.open_text
     if not said or transcript.status not in (Status.OK, Status.NO_MATCH) or collapse(said) == transcript.text:
@@ -49,11 +85,16 @@ def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
         return transcript  # "call them ambulance": the call for help was heard twice, it stands
     if first is Answer.UNSURE and reading.answer in (Answer.YES, Answer.NO):
         return transcript  # doubt never becomes a decision
+    if reading.answer in (Answer.YES, Answer.NO) and not polarity_steady(said, reading.answer, matcher):
+        # One "not" more or less would be the other answer: asked again. A phrase the list heard is
+        # not kept either: it was forced onto it ("i haven't" as "ambulance", "i have actually" as
+        # "stop"), doubt excepted (kept above).
+        return replace(transcript, status=Status.NO_MATCH)
     if reading.answer is not None:
         counts = reading.answer is not first and (reading.answer not in DECISIVE or words >= 2)
     else:
         counts = reading.rate is not None or (bool(reading.findings) and words >= 2)
-    return replace(transcript, status=Status.OK, text=said) if counts else transcript
+    return replace(transcript, status=Status.OK, text=said, from_open=True) if counts else transcript
 
 
 @dataclass(frozen=True)
@@ -111,7 +152,7 @@ def hear_transcript(conversation: Conversation, transcript: Transcript) -> Heard
     read first (``open_reading``); the ``Heard`` carries the transcript as heard."""
     transcript = open_reading(transcript, conversation.matcher)
     if transcript.status is Status.OK:
-        events = conversation.hear(transcript.text, spoken=True)
+        events = conversation.hear(transcript.text, spoken=True, doubted=transcript.from_open)
     elif transcript.status is Status.NO_INPUT:
         events = conversation.no_input()
     else:

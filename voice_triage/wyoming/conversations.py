@@ -64,9 +64,11 @@ class Reply:
         return context
 
 
-def take_turn(conversation: Conversation, text: str, no_match: bool = False) -> Reply:
+def take_turn(conversation: Conversation, text: str, no_match: bool = False, doubted: bool = False) -> Reply:
     """One utterance to ``conversation``. The utterance that opens a conversation ("I've hurt my
-    back") starts it and is not taken as an answer; an empty one is silence (a reprompt)."""
+    back") starts it and is not taken as an answer; an empty one is silence (a reprompt).
+    ``doubted``: the words are an open-vocabulary reply, not a phrase of the list (the asr
+    program's ``from_open``): checked before they are trusted, as in a voice session."""
     if not conversation.asked and not conversation.done:
         events = conversation.start()
     elif no_match:
@@ -74,7 +76,7 @@ def take_turn(conversation: Conversation, text: str, no_match: bool = False) -> 
     elif not text.strip():
         events = conversation.no_input()
     else:
-        events = conversation.hear(text, spoken=True)  # a speech recognizer's transcript
+        events = conversation.hear(text, spoken=True, doubted=doubted)  # a speech recognizer's transcript
     return Reply(tuple(events), conversation.current, conversation.done)
 
 
@@ -122,7 +124,7 @@ class Conversations:
             log.info("conversation %s expired after %.0f s idle", cid, self.timeout_s)
         return len(stale)
 
-    def turn(self, cid: str, text: str, locale: Locale, no_match: bool = False) -> Reply:
+    def turn(self, cid: str, text: str, locale: Locale, no_match: bool = False, doubted: bool = False) -> Reply:
         self.expire()
         closed = self._closed.pop(cid, None)
         if closed is not None:  # it timed out: the closing words first, then a fresh start next time
@@ -133,7 +135,7 @@ class Conversations:
                 raise Busy(f"{self.limit} conversations are open; try again later")
             live = self._live[cid] = _Live(self.make(locale), self.clock())
             log.info("conversation %s started", cid)
-        reply = take_turn(live.conversation, text, no_match)
+        reply = take_turn(live.conversation, text, no_match, doubted)
         live.last = self.clock()
         if reply.done:
             del self._live[cid]

@@ -201,15 +201,17 @@ class TriageHandler(AsyncEventHandler):
             return
         status = transcript.context.get("status") if isinstance(transcript.context, dict) else None
         no_match = not text.strip() and status == Status.NO_MATCH.value
+        # An answer our asr program read from Moonshine's open reply (its transcript says so).
+        doubted = isinstance(transcript.context, dict) and transcript.context.get("from_open") is True
         locale = locale_of(transcript.language, self.service.options.locale)
         reply: Reply
         if cid is None:
             if self.own is None or self.own.done:
                 self.own = self.service.new_conversation(locale)
-            reply = take_turn(self.own, text, no_match)
+            reply = take_turn(self.own, text, no_match, doubted)
         else:
             try:
-                reply = self.service.conversations.turn(cid, text, locale, no_match)
+                reply = self.service.conversations.turn(cid, text, locale, no_match, doubted)
             except Busy as exc:
                 raise Refused(protocol.BUSY, str(exc)) from None
         await self.write_event(Handled(text=reply.text, context=reply.context(cid)).event())
@@ -307,6 +309,8 @@ class TriageHandler(AsyncEventHandler):
             raise Refused(protocol.RECOGNIZER_FAILED, str(exc)) from None
         context: dict[str, Any] = {"status": heard.status.value, "recognizer": heard.recognizer,
                                    "question": ask.question if ask else None}
+        if heard.from_open:
+            context["from_open"] = True  # the handle program checks such an answer before trusting it
         if cid is not None:
             context["conversation_id"] = cid
         text = heard.text if heard.status is Status.OK else ""

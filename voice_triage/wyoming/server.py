@@ -26,7 +26,7 @@ from ..dialogue.conversation import Ask, Conversation
 from ..dialogue.questions import load_questions
 from ..errors import EXIT_UNAVAILABLE, TriageError, UsageError
 from ..nlu.matcher import load_matcher
-from ..session.turn import open_listener, phrases_for
+from ..session.turn import open_listener, open_reading, phrases_for
 from .conversations import Conversations
 from .handler import TriageHandler
 from .info import build_info
@@ -94,7 +94,9 @@ class TriageService:
                 return Transcript("", Status.NO_INPUT, 0.0, self._recognizer.name if self._recognizer else "", 0.0, 0.0)
             if self._recognizer is None:
                 self._recognizer = open_listener(self.options.asr, self.options.model)
-            return self._recognizer.transcribe(mono, phrases)
+            heard = self._recognizer.transcribe(mono, phrases)
+        # Read like a session's turn (session/turn.py): Moonshine's open reply may be the answer.
+        return open_reading(heard, self.matcher)
 
     def handler(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> TriageHandler:
         return TriageHandler(reader, writer, self)
