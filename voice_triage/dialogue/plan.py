@@ -169,7 +169,11 @@ class Plan:
         for f in named:  # a finding the person stated is kept whatever the answer word was
             self._affirm(f)  # ("no, but I have to strain")
         if reply is Reply.YES:
-            if not named and len(open_ids) == 1:
+            # One part left open and none of the question's parts already known present: the
+            # "yes" is that part. If another part is already known ("I heard: pain down one leg"),
+            # the yes may be about it, so the open part is asked on its own.
+            known = any(self.status.get(f) is Status.PRESENT for f in step.asks_about if f not in named)
+            if not named and len(open_ids) == 1 and not known:
                 self._affirm(open_ids[0])
             elif open_ids:
                 # Which one? Ask the most urgent first; a follow-up that cannot change the advice

@@ -269,7 +269,9 @@ class FindingReader:
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
                      proxy: bool = False, after: list[str] | None = None) -> list[FindingMatch]:
         words = [t.word for t in piece]
-        named_organ = any(w in organ for organ in self._organ_words.values() for w in words)
+        # Another organ named here takes the topic's place ("no, but my bladder is fine" on the
+        # bowel question); the topic's own organ named ("erections, I mean") does not.
+        named_organ = any(w in organ for organ in self._organ_words.values() if organ != implied for w in words)
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
         # free-standing one starts a hedge ("not really", "not sure").
         hedge_spans = [(s, e) for s, e in find_seqs(words, self.lex.hedges)
@@ -354,6 +356,11 @@ class FindingReader:
             if self._other_organ(words, hit):
                 continue  # "I didn't feel the poo come out" is not a bladder finding
             scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
+            if not hit.cand.negated:
+                # "pain past the knee, no numbness": a cue inside the phrase whose next word is
+                # another finding's is that finding's denial, not this one's.
+                scoped = [c for c in scoped if not (hit.start < c < hit.end and self._owned_by_other(
+                    words, c, hit, hits))]
             if hit.supplied:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
@@ -383,6 +390,14 @@ class FindingReader:
                                     (piece[first].at, piece[hit.end].at), hedged and present,
                                     fragile=hit.cand.negated and not present, supplied=hit.supplied))
         return out
+
+    def _owned_by_other(self, words: list[str], cue: int, hit: _Hit, hits: list[_Hit]) -> bool:
+        """The first content word after ``cue`` belongs to another hit, not to ``hit``."""
+        for i in range(cue + 1, len(words)):
+            if words[i] in self.lex.ignore or words[i] in self.lex.cues:
+                continue
+            return i not in hit.positions and any(i in other.positions for other in hits if other is not hit)
+        return False
 
     def _inverts(self, words: list[str], cue: int) -> bool:
         """The first two content words after a cue include an inverting verb, in any inflection

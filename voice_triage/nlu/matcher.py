@@ -104,6 +104,10 @@ class Matcher:
                 # "hard to say", "can we stop": the words answer on their own, and the question's
                 # organ fills in nothing ("hard [to pee]").
                 findings, (answer, hedged, derived) = said, own
+        if answer is Answer.UNSURE and topic:
+            # "maybe, I wake up all the time, I don't know if it's the back": doubt said anywhere in
+            # the reply is about what the question asked.
+            findings = tuple(replace(f, hedged=True) if f.present and f.id in topic else f for f in findings)
         if (answer is None or derived) and self._asks_back(text):
             # "does a slip on the stairs count?": what it names is doubt until the question,
             # explained, is answered (recorded unsure, never lost, never certain).
@@ -168,6 +172,10 @@ class Matcher:
             # Multi-word requests anywhere ("yes but slow down please"); single words only alone,
             # except the unambiguous comparatives.
             if (" " in key or key in _COMPARATIVES) and f" {key} " in f" {whole} ":
+                # "it's slower to start than normal" describes, it does not ask.
+                after = whole.split(f"{key} ", 1)[1].split(" ", 1)[0] if f"{key} " in whole else ""
+                if key in _COMPARATIVES and after in ("to", "than"):
+                    continue
                 return change
         return None
 
