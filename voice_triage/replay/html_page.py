@@ -237,7 +237,10 @@ def session_page(data: dict[str, Any], index_href: str | None = None) -> str:
 #: Order of results in the index: what needs a look first.
 _RESULT_ORDER: Final = {"ERROR": 0, "FAIL": 1, "NOT RUN": 2, "PASS": 3}
 #: The groups of a synthesized suite (``metrics.variant_of``), in the order they are shown.
-GROUPS: Final = (("persona", "Persona"), ("voice", "Voice"), ("rate", "Rate"), ("noise", "Noise"))
+GROUPS: Final = (("persona", "Persona"), ("voice", "Voice"), ("rate", "Rate"), ("noise", "Noise"),
+                  ("wording", "Wording"))
+#: The wording of a suite that is not factorial: rotated with the variant (or a hand-written manifest).
+NOT_VARIED: Final = "tied to the variant"
 LEVELS: Final = ("emergency", "urgent", "soon", "self_care")
 #: Upper edges (seconds) of the turn-latency histogram's bins; the last bin is open.
 LATENCY_BINS: Final = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
@@ -268,8 +271,9 @@ def _error_cell(text: str, name: str) -> str:
 def _groups(row: dict[str, Any], data: dict[str, Any] | None) -> dict[str, str]:
     found = (data or {}).get("variant") or variant_of(row.get("manifest"))
     if found:
-        return dict(found)
-    return {"persona": row["name"], "voice": "not given", "rate": "not given", "noise": "not given"}
+        return {"wording": NOT_VARIED, **found}
+    return {"persona": row["name"], "voice": "not given", "rate": "not given", "noise": "not given",
+            "wording": NOT_VARIED}
 
 
 def _accuracy(turns: Sequence[dict[str, Any]]) -> tuple[float | None, int]:
@@ -307,6 +311,8 @@ def charts_section(rows: Sequence[dict[str, Any]], sessions: dict[str, dict[str,
         by: dict[str, list[dict[str, Any]]] = {}
         for row, data in ran:
             by.setdefault(_groups(row, data)[key], []).extend(data["turns"])
+        if key == "wording" and len(by) < 2:
+            continue  # a suite whose wording is not a factor: no picture of one bar
         bars = []
         for value in sorted(by):
             accuracy, judged = _accuracy(by[value])

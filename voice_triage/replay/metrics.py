@@ -147,12 +147,15 @@ def token_wer(pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> float | N
     return round(edits / total, 4) if total else None
 
 
-#: A ``synth`` manifest is ``OUT/<persona>/<voice>_<rate>wpm_<clean|snrN>.yaml``: the groups of a report.
-_VARIANT: Final = re.compile(r"^(?P<voice>[a-z0-9-]+)_(?P<rate>\d+)wpm_(?P<noise>clean|snr-?[0-9.]+)$")
+#: A ``synth`` manifest is ``OUT/<persona>/<voice>_<rate>wpm_<clean|snrN>[_wN].yaml`` (``_wN``: the
+#: wording of a factorial suite): the groups of a report.
+_VARIANT: Final = re.compile(
+    r"^(?P<voice>[a-z0-9-]+)_(?P<rate>\d+)wpm_(?P<noise>clean|snr-?[0-9.]+)(?:_w(?P<wording>\d+))?$")
 
 
 def variant_of(path: str | None) -> dict[str, str] | None:
-    """``{persona, voice, rate, noise}`` of a synthesized manifest's path, else ``None``."""
+    """``{persona, voice, rate, noise}`` (and ``wording`` in a factorial suite) of a synthesized
+    manifest's path, else ``None``."""
     if not path:
         return None
     parts = path.replace("\\", "/").rsplit("/", 2)
@@ -160,8 +163,11 @@ def variant_of(path: str | None) -> dict[str, str] | None:
     found = _VARIANT.match(stem)
     if found is None or len(parts) < 2:
         return None
-    return {"persona": parts[-2], "voice": found["voice"], "rate": f"{found['rate']} wpm",
-            "noise": "clean" if found["noise"] == "clean" else f"SNR {found['noise'][3:]} dB"}
+    groups = {"persona": parts[-2], "voice": found["voice"], "rate": f"{found['rate']} wpm",
+              "noise": "clean" if found["noise"] == "clean" else f"SNR {found['noise'][3:]} dB"}
+    if found["wording"] is not None:
+        groups["wording"] = f"wording {found['wording']}"
+    return groups
 
 
 #: What a transcript's confidence means, per recognizer (the name a transcript carries). The

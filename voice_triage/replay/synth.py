@@ -1,10 +1,12 @@
 """``voice-triage synth PERSONAS [--out DIR]``: a replay suite from a persona file, no microphone.
 
 A persona says what someone has, is unsure of, and says to the open question. For every persona
-and every variant (espeak-ng voice × speaking rate × noise level) this writes the recorded answers
-(espeak-ng, then sox: padding, 16 kHz, pink noise mixed at a set signal-to-noise ratio) and one
-manifest whose expected outcome comes from the rules core. The wording of yes/no answers varies
-between variants, so a suite tests phrasing as well as voices. Format: ``docs/replay.md``.
+and every variant (voice × speaking rate × noise level, and with ``wordings: all`` × wording) this
+writes the recorded answers (espeak-ng or the neural voice of hibari-tts, then sox: padding, 16 kHz,
+pink noise mixed at a set signal-to-noise ratio) and one manifest whose expected outcome comes from
+the rules core. By default the wording of yes/no answers rotates with the variant; ``wordings: all``
+makes the suite factorial, every wording with every voice, rate and noise level, so their effects
+can be told apart. Format: ``docs/replay.md``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +31,7 @@ from ..audio.speaker import NO_SOUND_SERVER, PULSE_SERVER_ENV
 from ..clinical.catalogue import Locale, Tier, load_rulebook
 from ..clinical.rules import decide
 from ..content import check_keys, load_yaml, where
-from ..errors import ContentError, ManifestError, UsageError
+from ..errors import ContentError, ManifestError, SpeechError, UsageError
 from ..files import private_dir, write_bytes, write_text
 
 #: The variants made when the persona file does not list its own. Three accents, a slow and a
@@ -46,7 +49,17 @@ UNSURE: Final = ("I'm not sure", "I don't know", "not sure")
 CONFIRM_YES: Final = ("yes", "yes that's right", "that's right")
 PERSONA_KEYS: Final = ("id", "says")
 OPTIONAL_PERSONA_KEYS: Final = ("has", "unsure", "locale", "description")
-VARIANT_KEYS: Final = ("voices", "rates", "noise_snr_db")
+VARIANT_KEYS: Final = ("voices", "rates", "noise_snr_db", "wordings")
+#: ``wordings: rotate`` (the default) ties each variant to one wording; ``all`` is factorial.
+WORDINGS: Final = ("rotate", "all")
+#: How many wordings a factorial suite has: the longest of the wording lists above.
+WORDING_COUNT: Final = max(len(YES), len(NO), len(UNSURE), len(CONFIRM_YES))
+#: A voice named ``hibari:<voice>`` is hibari-tts's neural voice (``hibari:heart`` ships in its wheel).
+HIBARI_PREFIX: Final = "hibari:"
+#: hibari-tts speaks at about this many words a minute at speed 1.0 (measured: 224 on a 19-word
+#: sentence, pauses included); a variant's rate becomes speed = rate / this. Approximate, as
+#: espeak-ng's own -s is: a neural voice does not keep one exact rate.
+HIBARI_WPM: Final = 224.0
 _ID: Final = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 #: Longest persona answer text (characters): a spoken answer, not a document.
 MAX_SAYS_CHARS: Final = 2000
@@ -70,11 +83,18 @@ class Variant:
     rate: int
     snr_db: float | None
     index: int
+    wording: int | None = None  # the wording of a factorial suite; None: rotated with ``index``
 
     @property
     def name(self) -> str:
         noise = "clean" if self.snr_db is None else f"snr{self.snr_db:g}"
-        return f"{re.sub(r'[^a-z0-9]+', '-', self.voice.lower())}_{self.rate}wpm_{noise}"
+        wording = "" if self.wording is None else f"_w{self.wording + 1}"
+        return f"{re.sub(r'[^a-z0-9]+', '-', self.voice.lower())}_{self.rate}wpm_{noise}{wording}"
+
+    @property
+    def phrasing(self) -> int:
+        """Which wording of the lists above this variant's answers use."""
+        return self.index if self.wording is None else self.wording
 
 
 def _fail(file: str, at: str, problem: str) -> ManifestError:
@@ -128,18 +148,24 @@ def load_personas(path: Path) -> tuple[list[Persona], list[Variant]]:
 
 def _variants(doc: Any, file: str) -> list[Variant]:
     voices, rates, snrs = list(DEFAULT_VOICES), list(DEFAULT_RATES), list(DEFAULT_SNR_DB)
+    wordings: list[int | None] = [None]
     if doc is not None:
         check_keys(doc, file, "variants", (), VARIANT_KEYS)
         voices = doc.get("voices", voices)
         rates = doc.get("rates", rates)
         snrs = doc.get("noise_snr_db", snrs)
+        mode = doc.get("wordings", "rotate")
+        if mode not in WORDINGS:
+            raise _fail(file, where(doc, "wordings", "variants"), f"{mode!r}: expected one of {', '.join(WORDINGS)}")
+        if mode == "all":
+            wordings = list(range(WORDING_COUNT))
         for key, values, ok in (("voices", voices, lambda v: isinstance(v, str) and v.strip()),
                                 ("rates", rates, lambda v: isinstance(v, int) and 80 <= v <= 450),
                                 ("noise_snr_db", snrs, lambda v: v is None or isinstance(v, int | float))):
             if not isinstance(values, list) or not values or not all(ok(v) for v in values):
                 raise _fail(file, where(doc, key, "variants"), f"expected a non-empty list of {key}")
-    combos = [(v, r, s) for v in voices for r in rates for s in snrs]
-    return [Variant(v, r, s, i) for i, (v, r, s) in enumerate(combos)]
+    combos = [(v, r, s, w) for v in voices for r in rates for s in snrs for w in wordings]
+    return [Variant(v, r, s, i, w) for i, (v, r, s, w) in enumerate(combos)]
 
 
 def answer_text(persona: Persona, question: str, asks_about: tuple[str, ...], variant: Variant) -> str | None:
@@ -148,11 +174,11 @@ def answer_text(persona: Persona, question: str, asks_about: tuple[str, ...], va
         return persona.says
     if question.startswith("confirm_"):
         finding = question.removeprefix("confirm_")
-        return CONFIRM_YES[variant.index % len(CONFIRM_YES)] if finding in persona.has else None
+        return CONFIRM_YES[variant.phrasing % len(CONFIRM_YES)] if finding in persona.has else None
     if any(fid in persona.has for fid in asks_about):
-        return YES[variant.index % len(YES)]
+        return YES[variant.phrasing % len(YES)]
     if any(fid in persona.unsure for fid in asks_about):
-        return UNSURE[variant.index % len(UNSURE)]
+        return UNSURE[variant.phrasing % len(UNSURE)]
     return None
 
 
@@ -193,12 +219,45 @@ def espeak_voices() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def check_voice(voice: str, file: str) -> None:
-    """espeak-ng quietly falls back to another voice for a name it does not know: refuse it."""
+    """espeak-ng quietly falls back to another voice for a name it does not know: refuse it. A
+    ``hibari:`` voice needs hibari-tts installed and that voice loadable."""
+    if voice.startswith(HIBARI_PREFIX):
+        _hibari(voice.removeprefix(HIBARI_PREFIX))
+        return
     base, _, variant = voice.strip().lower().partition("+")
     voices, variants = espeak_voices()
     if base not in voices or (variant and variant not in variants):
         raise ManifestError(f"{file}: variants.voices: {voice!r} is not an espeak-ng voice "
                             "(list them with 'espeak-ng --voices=en' and 'espeak-ng --voices=variant')")
+
+
+#: hibari-tts voices are loaded once and spoken one at a time (the renderers run in threads).
+_HIBARI_LOCK: Final = threading.Lock()
+
+
+@functools.cache
+def _hibari(voice: str) -> Any:
+    """hibari-tts's voice ``voice``, loaded once; a one-line error when it cannot be."""
+    try:
+        from hibari import Hibari  # type: ignore[import-not-found,import-untyped,unused-ignore]
+    except ImportError:
+        raise SpeechError(f"voice {HIBARI_PREFIX}{voice}: hibari-tts is not installed "
+                          "(pip install hibari-tts; espeak-ng voices work without it)") from None
+    try:
+        return Hibari(voice)
+    except Exception as exc:  # an unknown voice or a model that will not load: its own errors
+        raise SpeechError(f"voice {HIBARI_PREFIX}{voice}: hibari-tts cannot load it ({exc})") from None
+
+
+def _speak(text: str, variant: Variant, pitch: int, raw: Path) -> None:
+    """The words as a WAV at ``raw``: espeak-ng (text on stdin), or hibari-tts for its voices."""
+    if variant.voice.startswith(HIBARI_PREFIX):
+        tts = _hibari(variant.voice.removeprefix(HIBARI_PREFIX))
+        with _HIBARI_LOCK:
+            tts.save(text, str(raw), speed=variant.rate / HIBARI_WPM, seed=0)
+        return
+    _run(["espeak-ng", "-v", variant.voice, "-s", str(variant.rate), "-p", str(pitch), "-w", str(raw), "--stdin"],
+         data=text.encode("utf-8"))
 
 
 def _rms(path: Path) -> float:
@@ -217,8 +276,7 @@ def render_answer(text: str, variant: Variant, out: Path, work: Path | None = No
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=work or out.parent) as tmp:
         raw, clean, noise = Path(tmp) / "raw.wav", Path(tmp) / "clean.wav", Path(tmp) / "noise.wav"
         mixed = Path(tmp) / "out.wav"
-        _run(["espeak-ng", "-v", variant.voice, "-s", str(variant.rate), "-p", str(pitch), "-w", str(raw), "--stdin"],
-             data=text.encode("utf-8"))
+        _speak(text, variant, pitch, raw)
         speech_rms = _rms(raw)
         target = clean if variant.snr_db is not None else mixed
         _run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(target),
@@ -272,7 +330,7 @@ def synth_suite(personas_file: Path, out: Path) -> list[Path]:
                 "description": persona.description or f"persona {persona.id}, {variant.name}",
                 "locale": persona.locale.value,
                 "answers": answers,
-                "default": recording(NO[variant.index % len(NO)]),
+                "default": recording(NO[variant.phrasing % len(NO)]),
                 "expect": {"level": expected.level.value,
                            "present": [f for f in persona.has if book.findings[f].tier is not Tier.CONTEXT],
                            "unsure": [f for f in persona.unsure if f not in persona.has]},
