@@ -213,3 +213,14 @@ def test_texting_fillers_and_accents_do_not_hide_the_answer() -> None:
 def test_a_voice_command_is_never_read_as_a_symptom_the_question_supplies() -> None:
     u = understand("a bit slower please", "bladder")
     assert u.rate is not None and not u.findings
+
+
+def test_a_stop_phrase_said_of_someone_else_is_no_stop() -> None:
+    u = understand("he can't tell when he needs to go any more", "bladder_feeling")
+    assert u.answer is not Answer.STOP
+    assert {f.id: f.present for f in u.findings}.get("bladder_sensation_loss") is True
+
+
+def test_asking_to_hear_it_again_outranks_help() -> None:
+    assert understand("sorry, what was the last bit?").answer is Answer.REPEAT
+    assert understand("it is hard to explain really").answer is not Answer.HELP

@@ -44,6 +44,8 @@ STOP_TAIL_WORDS: Final = 1
 
 Seqs = frozenset[tuple[str, ...]]
 _REPEATS: Final = re.compile(r"(.)\1+")
+#: A stop cue right after one of these is said of someone else ("she needs to go").
+_THIRD_PERSON: Final = frozenset(("he", "she", "they", "it", "mum", "dad", "husband", "wife"))
 
 
 def spans_of(words: list[str], seqs: Seqs, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
@@ -106,11 +108,13 @@ class AnswerReader:
         # A request for an ambulance counts wherever it is, inside a finding's words or not.
         if has(Answer.EMERGENCY.value, claims=set()):
             return Answer.EMERGENCY, False, False
-        for kind in (Answer.CORRECT, Answer.HELP):
-            if has(kind.value):
-                return kind, False, False
+        if has(Answer.CORRECT.value):
+            return Answer.CORRECT, False, False
+        # A short request to hear it again outranks help ("what's the question again?").
         if has("repeat") and not present and len(words) <= REPEAT_MAX_WORDS:
             return Answer.REPEAT, False, False
+        if has(Answer.HELP.value):
+            return Answer.HELP, False, False
         if has("stop") and not present and self.ends_with_stop(words, claimed, clauses) and not has("yes"):
             # "I need to go all the time and I can't get it started" describes; a stop counts when
             # it ends its clause ("no numbness, stop now", "I have to go, my daughter is here").
@@ -147,8 +151,8 @@ class AnswerReader:
         ends = sorted(c[-1].at + 1 for c in clauses or [] if c and c[-1].at >= 0) or [len(words)]
         small = self.lex.ignore | self.lex.cues | self.lex.hesitations | {w for f in self.lex.fillers for w in f}
         for s, e in spans_of(words, self.cues["stop"]):
-            if claimed.intersection(range(s, e)):
-                continue
+            if claimed.intersection(range(s, e)) or (s > 0 and words[s - 1] in _THIRD_PERSON):
+                continue  # "she needs to go": about someone, not a request to stop
             end = next((x for x in ends if x >= e), len(words))
             tail = [w for w in words[e:end] if w not in small]
             if len(tail) <= STOP_TAIL_WORDS:

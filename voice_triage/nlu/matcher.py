@@ -54,7 +54,8 @@ class Matcher:
         self._answers = AnswerReader(grammar, context_ids)
         self._context = context_ids
         # Words that start a clause of their own after a comma (a list item does not).
-        self._subjects = grammar.subjects | {"my", "the", "his", "her", "their", "our", "your"}
+        self._subjects = grammar.subjects | {"my", "the", "his", "her", "their", "our", "your", "someone",
+                                             "somebody", "someones", "people"}
         self._question_words = frozenset(w for q in grammar.question_words for w in self.lex.words(q))
         self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
 
