@@ -131,3 +131,51 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile(values, 90) == 0.5
     assert percentile([0.7], 95) == 0.7
     assert math.isnan(percentile([], 50))
+
+
+# --- prompts: the voice and rate the person would use (issue 17) -------------------------------------
+
+
+def test_prompts_voice_and_rate_are_read_and_checked(folder: Path) -> None:
+    path = folder / "s.yaml"
+    path.write_text(GOOD + "prompts: {voice: en-gb-scotland, rate: 110}\n")
+    manifest = load_manifest(path, question_ids())
+    assert (manifest.prompt_voice, manifest.prompt_rate) == ("en-gb-scotland", 110)
+    path.write_text(GOOD)
+    assert load_manifest(path, question_ids()).prompt_rate is None
+    for bad, needle in (("{rate: 20}", "prompts.rate"), ("{rate: fast}", "prompts.rate"),
+                        ("{rate: true}", "prompts.rate"), ("{voice: '-v x'}", "prompts.voice"),
+                        ("{speed: 100}", "speed"), ("slow", "prompts")):
+        path.write_text(GOOD + f"prompts: {bad}\n")
+        with pytest.raises(ManifestError, match=needle):
+            load_manifest(path, question_ids())
+
+
+def test_a_replay_speaks_its_prompts_at_the_manifests_rate(tmp_path: Path) -> None:
+    """Real espeak-ng: the same suite manifest with a slow rate makes longer prompts, and an unknown
+    voice is the manifest's one-line error naming the key."""
+    import shutil
+
+    from tests.conftest import REPO, run_cli
+    from tests.hostile.util import assert_one_line_error
+
+    suite = tmp_path / "suite"
+    shutil.copytree(REPO / "tests" / "replay", suite)
+    base = (suite / "self_care.yaml").read_text()
+    (suite / "slow.yaml").write_text(base + "prompts: {rate: 100, voice: en-gb}\n")
+    (suite / "bad_voice.yaml").write_text(base + "prompts: {voice: en-zz}\n")
+    heard = {}
+    for name in ("self_care", "slow"):
+        proc = run_cli("replay", str(suite / f"{name}.yaml"), "--json", "--asr", "pocketsphinx", timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        heard[name] = json.loads(proc.stdout)
+    first = [t["prompt"]["audio_s"] for t in heard["self_care"]["turns"]]
+    slow = [t["prompt"]["audio_s"] for t in heard["slow"]["turns"]]
+    texts = {name: [t["prompt"]["text"] for t in data["turns"]] for name, data in heard.items()}
+    assert texts["slow"] == texts["self_care"]  # the same conversation, only spoken slower
+    assert sum(slow) > 1.3 * sum(first)
+    assert heard["slow"]["prompts"] == {"voice": "en-gb", "rate": 100}
+    proc = run_cli("replay", str(suite / "bad_voice.yaml"), timeout=600)
+    assert proc.returncode == 2
+    assert_one_line_error(proc.stderr)
+    assert "prompts.voice" in proc.stderr and "en-zz" in proc.stderr

@@ -101,6 +101,7 @@ def session_json(result: ReplayResult, base: Path | None = None) -> dict[str, An
             "mismatched_turns": [turn.index for turn in result.turns if turn.correct is False],
         },
         "variant": variant_of(str(manifest.path)),
+        "prompts": {"voice": manifest.prompt_voice, "rate": manifest.prompt_rate},
         "confidence_means": confidence_meaning(result.recognizer),
     }
 

@@ -20,6 +20,7 @@ from typing import Any, Final
 from ..clinical.catalogue import Level, Locale, load_rulebook
 from ..content import check_keys, load_yaml, where
 from ..errors import ContentError, ManifestError
+from ..settings import MAX_SPEECH_RATE, MIN_SPEECH_RATE
 
 #: Largest manifest read (bytes): a manifest is a page of text; a bigger file is a mistake.
 MAX_MANIFEST_BYTES: Final = 1024 * 1024
@@ -30,7 +31,12 @@ MANIFEST_SUFFIXES: Final = (".yaml", ".yml", ".json")
 #: Keys of a manifest and of its parts; anything else is an error naming the key (a typo such as
 #: ``expected:`` must not silently drop the check it was meant to add).
 TOP_KEYS: Final = ("answers", "expect")
-OPTIONAL_TOP_KEYS: Final = ("default", "locale", "description")
+OPTIONAL_TOP_KEYS: Final = ("default", "locale", "description", "prompts")
+#: ``prompts: {voice, rate}``: how the assistant speaks to this person (a slower rate, another
+#: voice), as they would have set it with --voice and --rate; unset, the locale's voice at the default.
+PROMPT_KEYS: Final = ("voice", "rate")
+#: Longest voice name accepted (espeak-ng's names are short; this only bounds hostile input).
+MAX_VOICE_CHARS: Final = 100
 RECORDING_KEYS: Final = ("audio",)
 OPTIONAL_RECORDING_KEYS: Final = ("text",)
 EXPECT_KEYS: Final = ("level",)
@@ -63,6 +69,8 @@ class Manifest:
     answers: dict[str, tuple[Recording, ...]]
     default: tuple[Recording, ...]
     expect: Expected
+    prompt_voice: str | None = None  # ``prompts.voice``; None: the locale's voice
+    prompt_rate: int | None = None  # ``prompts.rate`` in words a minute; None: the default
 
     @property
     def name(self) -> str:
@@ -226,7 +234,30 @@ def load_manifest(path: Path, question_ids: Iterable[str], root: Path | None = N
         absent=_ids(expect_doc, "absent", file, finding_ids),
         unsure=_ids(expect_doc, "unsure", file, finding_ids),
     )
-    return Manifest(path, locale, description.strip(), answers, default, expect)
+    voice, rate = _prompts(doc, file)
+    return Manifest(path, locale, description.strip(), answers, default, expect, voice, rate)
+
+
+def _prompts(doc: Mapping[str, Any], file: str) -> tuple[str | None, int | None]:
+    """``prompts: {voice, rate}``, checked (the voice itself is checked against espeak-ng at replay)."""
+    if "prompts" not in doc:
+        return None, None
+    prompts = doc["prompts"]
+    if not isinstance(prompts, Mapping):
+        raise _fail(file, where(doc, "prompts"), "expected a mapping with voice and/or rate")
+    try:
+        check_keys(prompts, file, "prompts", (), PROMPT_KEYS)
+    except ContentError as exc:
+        raise ManifestError(str(exc)) from None
+    voice, rate = prompts.get("voice"), prompts.get("rate")
+    if voice is not None and (not isinstance(voice, str) or not voice.strip() or "\0" in voice
+                              or len(voice) > MAX_VOICE_CHARS or voice.lstrip().startswith("-")):
+        raise _fail(file, where(prompts, "voice", "prompts"), "expected an espeak-ng voice name, e.g. en-gb")
+    if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int)
+                             or not MIN_SPEECH_RATE <= rate <= MAX_SPEECH_RATE):
+        raise _fail(file, where(prompts, "rate", "prompts"),
+                    f"expected words a minute, {MIN_SPEECH_RATE} to {MAX_SPEECH_RATE}")
+    return (voice.strip() if voice else None), rate
 
 
 def find_manifests(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:

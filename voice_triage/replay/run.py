@@ -20,7 +20,7 @@ from ..asr.base import Recognizer, Status
 from ..clinical.catalogue import load_rulebook
 from ..errors import ManifestError
 from ..session.turn import Heard, hear_transcript, open_listener, phrases_for
-from ..settings import VOICE_BY_LOCALE
+from ..settings import DEFAULT_SPEECH_RATE, VOICE_BY_LOCALE
 from .manifest import Manifest, Recording, load_manifest
 from .metrics import same_understanding, understanding_json, word_error_rate
 
@@ -153,10 +153,10 @@ def _check(manifest: Manifest, outcome: Outcome) -> tuple[str, ...]:
 class _Renderer:
     """Renders prompts through ``speaker`` and writes each to a WAV in ``folder``."""
 
-    def __init__(self, folder: Path | None, voice: str | None = None) -> None:
+    def __init__(self, folder: Path | None, voice: str | None = None, rate: int | None = None) -> None:
         from ..audio.speaker import Speaker
 
-        self.speaker = Speaker(voice=voice)
+        self.speaker = Speaker(voice=voice, rate=rate or DEFAULT_SPEECH_RATE)
         self.folder = folder
         self.count = 0
 
@@ -176,6 +176,26 @@ class _Renderer:
         return Prompt(text, path, rendered.duration_s, time.perf_counter() - started)
 
 
+def _prompt_renderer(manifest: Manifest, audio_dir: Path | None) -> _Renderer:
+    """Prompts in the manifest's ``prompts`` voice and rate, else the locale's voice at the default;
+    an unknown voice is the manifest's error (naming it), not the command line's."""
+    from ..errors import UsageError
+    from .synth import voice_file
+
+    voice = VOICE_BY_LOCALE.get(manifest.locale.value)
+    if manifest.prompt_voice is not None:
+        voice = voice_file(manifest.prompt_voice)
+    try:
+        if voice is None:
+            raise UsageError("no such voice")
+        return _Renderer(audio_dir, voice, manifest.prompt_rate)
+    except UsageError as exc:
+        if manifest.prompt_voice is None:
+            raise
+        raise ManifestError(f"{manifest.path}: prompts.voice: {manifest.prompt_voice!r} is not an espeak-ng "
+                            "voice (list them with 'espeak-ng --voices=en')") from exc
+
+
 def run_session(
     manifest: Manifest, asr: str = "auto", model: str | None = None, audio_dir: Path | None = None
 ) -> ReplayResult:
@@ -189,7 +209,7 @@ def run_session(
     recognizer = _fresh_recognizer(asr, model)
     matcher = load_matcher()
     conversation = Conversation(load_rulebook(), matcher, load_questions(), manifest.locale)
-    render = _Renderer(audio_dir, VOICE_BY_LOCALE.get(manifest.locale.value))
+    render = _prompt_renderer(manifest, audio_dir)
     asked: dict[str, int] = {}
     turns: list[Turn] = []
     decided: Any = None

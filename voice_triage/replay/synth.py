@@ -218,6 +218,29 @@ def espeak_voices() -> tuple[frozenset[str], frozenset[str]]:
     return names(""), names("variant")
 
 
+@functools.cache
+def _voice_files() -> dict[str, str]:
+    """espeak-ng's voice files by every name they answer to (lower case): the file, its last part,
+    the voice name and the language; the first voice listed for a language wins, as in espeak-ng."""
+    files: dict[str, str] = {}
+    for line in _run(["espeak-ng", "--voices"], text=True).stdout.splitlines()[1:]:
+        parts = line.split()
+        if len(parts) >= 5:
+            for name in (parts[4], parts[4].rsplit("/", 1)[-1], parts[3], parts[1]):
+                files.setdefault(name.lower(), parts[4])
+    return files
+
+
+def voice_file(voice: str) -> str | None:
+    """The espeak-ng voice file (``gmw/en-gb-scotland``) for a name, file or language
+    (``en-gb-scotland``), with its ``+variant`` kept; None when espeak-ng lists no such voice."""
+    base, plus, variant = voice.strip().partition("+")
+    if shutil.which("espeak-ng") is None:
+        return None
+    found = _voice_files().get(base.lower())
+    return None if found is None else found + plus + variant
+
+
 def check_voice(voice: str, file: str) -> None:
     """espeak-ng quietly falls back to another voice for a name it does not know: refuse it. A
     ``hibari:`` voice needs hibari-tts installed and that voice loadable."""
