@@ -61,9 +61,10 @@ SENTENCE_END_BYTES: Final = frozenset(mark.encode() for mark in SENTENCE_END)
 #: onnxruntime's switch for its telemetry (read when it is imported).
 ORT_TELEMETRY_ENV: Final = "ORT_DISABLE_TELEMETRY"
 #: Dictation longer than this is decoded in pieces (see the module docstring). Longer pieces keep
-#: more context per piece (fewer words cut at a seam) and cost more memory: measured on one core,
-#: a 4 s description peaks near 400 MB for the whole process, 19 s near 520 MB.
-MAX_PIECE_S: Final = 15.0
+#: more context per piece (fewer words cut at a seam) and cost more memory. Measured on one core on
+#: a 114 s neural-voice dictation: 15 s pieces peaked at 510 MB for the process and lost 25 of its
+#: 307 words (the model drops words late in a long piece); 8 s pieces peaked at 494 MB and wrote 307.
+MAX_PIECE_S: Final = 8.0
 #: A piece is cut at the quietest ``CUT_FRAME_S`` window in its last ``CUT_SEARCH_S`` seconds.
 CUT_SEARCH_S: Final = 5.0
 CUT_FRAME_S: Final = 0.05
