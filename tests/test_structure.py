@@ -224,3 +224,20 @@ def test_a_stop_phrase_said_of_someone_else_is_no_stop() -> None:
 def test_asking_to_hear_it_again_outranks_help() -> None:
     assert understand("sorry, what was the last bit?").answer is Answer.REPEAT
     assert understand("it is hard to explain really").answer is not Answer.HELP
+
+
+def test_weak_words_alone_make_no_finding() -> None:
+    assert "bladder_sensation_loss" not in findings("i can't feel it going")
+    assert "night_pain" not in findings("i get up in the night to go to the loo")
+    assert "daily_activity_limited" not in findings("nah if anything i'm backed up")
+    assert "severe_worsening_pain" not in findings("about a six out of ten")
+
+
+def test_a_denial_names_a_site_only_for_its_own_question() -> None:
+    got = findings("not numb exactly, more tingly, in my left foot", "one_leg")
+    assert got.get("one_leg_numbness") is True and "saddle_numbness" not in got
+    assert findings("no numbness but I can't pee properly").get("saddle_numbness") is False
+
+
+def test_another_body_site_takes_the_topics_place() -> None:
+    assert "both_legs_neuro" not in findings("my hands tingle but my legs are ok", "legs")

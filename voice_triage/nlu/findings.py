@@ -210,7 +210,8 @@ class FindingReader:
         organs = {self._organ_of[f] for f in topic if f in self._organ_of}
         return self._organ_words.get(organs.pop(), frozenset()) if len(organs) == 1 else frozenset()
 
-    def findings(self, clauses: list[list[Token]], implied: frozenset[str] = frozenset()) -> tuple[FindingMatch, ...]:
+    def findings(self, clauses: list[list[Token]], implied: frozenset[str] = frozenset(),
+                 topic: frozenset[str] = frozenset()) -> tuple[FindingMatch, ...]:
         """Findings of every clause. ``implied``: organ words the question supplies (topic_words)."""
         best: dict[str, FindingMatch] = {}
         words = [t.word for clause in clauses for t in clause]
@@ -218,7 +219,7 @@ class FindingReader:
         for clause in clauses:
             for piece in self.split(clause):
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
-                for match in self._match_piece(piece, implied, proxy, after):
+                for match in self._match_piece(piece, implied, proxy, after, topic):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
                     # What was said outranks what the question supplied, at equal polarity.
@@ -267,11 +268,13 @@ class FindingReader:
         return out
 
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
-                     proxy: bool = False, after: list[str] | None = None) -> list[FindingMatch]:
+                     proxy: bool = False, after: list[str] | None = None,
+                     topic: frozenset[str] = frozenset()) -> list[FindingMatch]:
         words = [t.word for t in piece]
         # Another organ named here takes the topic's place ("no, but my bladder is fine" on the
         # bowel question); the topic's own organ named ("erections, I mean") does not.
-        named_organ = any(w in organ for organ in self._organ_words.values() if organ != implied for w in words)
+        named_organ = any(w in organ for organ in self._organ_words.values() if organ != implied for w in words) \
+            or any(w in self.lex.other_sites for w in words)  # "my hands tingle": not [legs]
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
         # free-standing one starts a hedge ("not really", "not sure").
         hedge_spans = [(s, e) for s, e in find_seqs(words, self.lex.hedges)
@@ -375,7 +378,10 @@ class FindingReader:
                 if free or hedged:
                     continue  # "it doesn't feel normal down there": not read either way, asked again
                 present = False
-            elif hit.cand.absent_only and present:
+            elif hit.cand.absent_only and (present or (topic and hit.cand.finding not in topic)):
+                # "no numbness" denies saddle numbness in a description (clinical-spec.md's own
+                # example) or as the answer to the saddle question, never as the answer to
+                # another question ("not numb exactly, more tingly, in my left foot").
                 continue
             if hit.supplied and not present:
                 continue  # the topic fills in statements, never denials ("can we stop" is no "can't stop peeing")

@@ -92,7 +92,7 @@ class Matcher:
         # The answer is read per clause as the finding reader splits them ("no, but ...").
         pieces = [piece for clause in clauses for piece in self._reader.split(clause)]
         implied = self._reader.topic_words(topic)
-        findings = self._with_duration(self._reader.findings(clauses, implied), tokens, pieces)
+        findings = self._with_duration(self._reader.findings(clauses, implied, frozenset(topic)), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
         rate = self._rate([t.word for t in tokens])
         if any(f.supplied for f in findings):
