@@ -140,6 +140,43 @@ def test_a_reply_outside_the_phrase_list_is_written_beside_the_no_match() -> Non
     assert "open_text" not in Fake("p", Status.NO_MATCH).transcribe(SAMPLES, phrases()).as_json()
 
 
+class Doubtful(Fake):
+    """The first backend hearing ``text`` with a chosen confidence."""
+
+    def __init__(self, text: str, confidence: float) -> None:
+        super().__init__("p", Status.OK, text)
+        self.confidence = confidence
+
+    def transcribe(self, samples: object, phrases: Sequence[str] | None) -> Transcript:
+        return Stopwatch(self.name, 1.0)(Status.OK, self.text, self.confidence)
+
+
+def test_a_doubtful_yes_or_no_is_heard_again_and_asked_again_when_the_two_disagree() -> None:
+    from voice_triage.asr.factory import CROSS_CHECK_BELOW
+    from voice_triage.nlu.matcher import load_matcher
+    from voice_triage.session.turn import open_reading
+
+    polar = frozenset({"yes", "no"})
+    low, high = CROSS_CHECK_BELOW - 0.2, CROSS_CHECK_BELOW + 0.1
+
+    def turn(first: str, confidence: float, second: Fake) -> Transcript:
+        chain = SecondOpinion(Doubtful(first, confidence), second, crosscheck=polar)
+        return open_reading(chain.transcribe(SAMPLES, phrases()), load_matcher())
+
+    # Confident: never heard again (the common turn stays fast).
+    second = Fake("m", Status.OK, "yes that's right")
+    assert turn("no", high, second).text == "no" and second.calls == 0
+    # Doubtful and contradicted ("yes, that's right" forced onto "no"): asked again, never a swap.
+    assert turn("no", low, Fake("m", Status.OK, "yes that's right")).status is Status.NO_MATCH
+    assert turn("yes", low, Fake("m", Status.OK, "the cat is outside")).status is Status.NO_MATCH
+    assert turn("no", low, Fake("m", Status.NO_MATCH)).status is Status.NO_MATCH  # nothing confirms it
+    # Confirmed (even by words one "not" decides), or a command heard instead.
+    agreed = turn("no", low, Fake("m", Status.OK, "i don't"))
+    assert (agreed.status, agreed.text, agreed.from_open) == (Status.OK, "no", False)
+    steered = turn("no", low, Fake("m", Status.OK, "wait i got that wrong"))
+    assert steered.status is Status.OK and steered.from_open and steered.text == "wait i got that wrong"
+
+
 def test_doubt_is_annotated_never_replaced() -> None:
     chain = SecondOpinion(Fake("p", Status.OK, "not sure"), Fake("m", Status.OK, "no"),
                           annotate=frozenset({"not sure"}))
@@ -248,20 +285,23 @@ def test_an_ambulance_request_heard_twice_stands_and_doubt_never_becomes_yes_or_
 def test_a_yes_or_no_one_negation_word_would_reverse_is_not_taken_from_an_open_reply() -> None:
     # "It does." written "it's not" (espeak-ng): one "not" decides it, so it is asked again.
     assert read(Status.NO_MATCH, "was", "it's not") == ("no_match", "was")
-    for fragile in ("i have actually", "i haven't", "absolutely not", "it does"):
+    for fragile in ("i have actually", "i haven't", "absolutely not", "it does", "absolutely hard"):
         assert read(Status.NO_MATCH, "", fragile) == ("no_match", ""), fragile
     # A phrase the list was forced onto does not stand for it either: asked again.
     assert read(Status.OK, "ambulance", "i haven't") == ("no_match", "ambulance")
     assert read(Status.OK, "stop", "i have actually") == ("no_match", "stop")
-    for steady in ("no not at all", "yes it does", "no i haven't", "yes please", "no thank you"):
+    for steady in ("no not at all", "yes it does", "no i haven't", "yes please", "no thank you", "not at all",
+                   "yes that's right"):
         assert read(Status.NO_MATCH, "", steady) == ("ok", steady), steady
 
 
 def test_one_negation_apart_takes_one_out_or_puts_one_in() -> None:
     from voice_triage.session.turn import one_negation_apart
 
-    variants = set(one_negation_apart("i can't"))
+    variants = set(one_negation_apart("i can't", keep={"i"}))
     assert {"i can", "not i can't", "i not can't", "i can't not"} == variants
+    assert "absolutely not" in set(one_negation_apart("absolutely hard", keep={"absolutely"}))
+    assert "not hard" not in set(one_negation_apart("absolutely hard", keep={"absolutely"}))
     assert "it's" in set(one_negation_apart("it's not")) and "absolutely not" in set(one_negation_apart("absolutely"))
     long = " ".join(["word"] * 20) + " never"
     assert set(one_negation_apart(long)) == {" ".join(["word"] * 20)}  # long: only taken out

@@ -14,7 +14,7 @@ import os
 from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ..errors import ContentError, ModelError, RecognizerError, UsageError
 from ..settings import MOONSHINE_ENV
@@ -23,6 +23,15 @@ from .base import Kind, Recognizer, Status, Transcript, collapse, constraint, no
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+
+#: A yes or no the constrained backend heard with less confidence than this is heard again by the
+#: open-vocabulary one. On the held-out spoken answers, pocketsphinx's wrong yes/no (a "yes, that's
+#: right" heard as "no", "can you say that again?" as "yes") scored 0.48-0.65 and most right ones
+#: 0.7-1.0; on the real people's clips 8 of 130 yes/no scored below it, so the slower path runs on
+#: about one turn in 16. Higher: more turns pay Moonshine's 0.1-0.3 s; lower: more wrong ones pass.
+#: Set on pocketsphinx's scale (Vosk's word confidences run higher, so it would check fewer).
+CROSS_CHECK_BELOW: Final = 0.8
 
 
 class SecondOpinion:
@@ -41,16 +50,19 @@ class SecondOpinion:
     After one of the ``annotate`` phrases (the doubt phrases: a constrained decoder forces "definitely
     not" or "I want to stop now" onto "not sure") it only writes the open reply beside the phrase,
     whatever it heard: the turn driver decides, and never turns doubt into yes or no.
-    A yes or no the first heard is never second-guessed, so the common turn stays as fast as the
+    A yes or no the first heard (the ``crosscheck`` phrases) is second-guessed only when the first
+    gave it a confidence below ``CROSS_CHECK_BELOW``: the open reply is written beside it, as for
+    doubt, and the turn driver asks again when the two disagree. The common turn stays as fast as the
     first backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
     """
 
     def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset(),
-                 annotate: frozenset[str] = frozenset()) -> None:
+                 annotate: frozenset[str] = frozenset(), crosscheck: frozenset[str] = frozenset()) -> None:
         self.first = first
         self.second: Recognizer | None = second
         self.recheck = frozenset(normalise(p) for p in recheck)
         self.annotate = frozenset(normalise(p) for p in annotate)
+        self.crosscheck = frozenset(normalise(p) for p in crosscheck)
         self.name = first.name
 
     def transcribe(self, samples: npt.NDArray[np.int16], phrases: Sequence[str] | None) -> Transcript:
@@ -60,7 +72,8 @@ class SecondOpinion:
                 return self.first.transcribe(samples, None)
             return replace(written, recognizer=self.name)
         heard = self.first.transcribe(samples, phrases)
-        annotate = heard.status is Status.OK and heard.text in self.annotate
+        annotate = heard.status is Status.OK and (heard.text in self.annotate or (
+            heard.text in self.crosscheck and heard.confidence < CROSS_CHECK_BELOW))
         if self.second is None or not (annotate or heard.status is Status.NO_MATCH or (
                 heard.status is Status.OK and heard.text in self.recheck)):
             return heard
@@ -69,6 +82,8 @@ class SecondOpinion:
             return heard
         spent = heard.decode_s + again.decode_s
         if again.status is not Status.OK:
+            if annotate and heard.text in self.crosscheck:
+                return replace(heard, status=Status.NO_MATCH, decode_s=spent)  # a doubtful yes/no unconfirmed
             return replace(heard, decode_s=spent)
         said = collapse(again.text)
         if not annotate and said in (constraint(phrases) or ()):
@@ -140,7 +155,7 @@ def _sphinx(spotter: bool) -> Recognizer:
 
 
 def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collection[str],
-                    annotate: Collection[str] = ()) -> Recognizer:
+                    annotate: Collection[str] = (), crosscheck: Collection[str] = ()) -> Recognizer:
     """``first`` with Moonshine's second listening (asr/moonshine.py), unless turned off by the
     argument or, when that is None, by ``$VOICE_TRIAGE_MOONSHINE=off`` (it costs ~250 MB of memory
     once used). Like the spotter, a broken install costs accuracy, not the session."""
@@ -154,7 +169,7 @@ def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collecti
     from .moonshine import OnFirstUse
 
     try:
-        return SecondOpinion(first, OnFirstUse(), frozenset(recheck), frozenset(annotate))
+        return SecondOpinion(first, OnFirstUse(), frozenset(recheck), frozenset(annotate), frozenset(crosscheck))
     except RecognizerError as exc:
         logging.getLogger(__name__).warning("Moonshine unavailable, %s alone: %s", first.name, exc)
         return first
@@ -162,7 +177,7 @@ def _with_moonshine(first: Recognizer, moonshine: bool | None, recheck: Collecti
 
 def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool = True,
                     moonshine: bool | None = None, recheck: Collection[str] = (),
-                    annotate: Collection[str] = ()) -> Recognizer:
+                    annotate: Collection[str] = (), crosscheck: Collection[str] = ()) -> Recognizer:
     """Open a backend: ``vosk`` needs a model; ``auto`` picks Vosk when one is found, else pocketsphinx
     (with the answer spotter, whose thresholds were tuned for pocketsphinx only). A model ``auto``
     found in the models folder that fails to load is a one-line warning and pocketsphinx; with
@@ -170,8 +185,9 @@ def open_recognizer(kind: str = "auto", model: Path | None = None, spotter: bool
     Moonshine writes the open question's dictation, and listens again to what the backend could
     not match (``SecondOpinion``) and to the
     ``recheck`` phrases (the grammar's steering phrases: the caller passes them, the recognizer
-    layer knows no grammar), and writes its open reply beside the ``annotate`` ones (doubt)."""
-    return _with_moonshine(_open(kind, model, spotter), moonshine, recheck, annotate)
+    layer knows no grammar), and writes its open reply beside the ``annotate`` ones (doubt) and
+    beside a ``crosscheck`` one (yes, no) heard with little confidence."""
+    return _with_moonshine(_open(kind, model, spotter), moonshine, recheck, annotate, crosscheck)
 
 
 def _open(kind: str, model: Path | None, spotter: bool) -> Recognizer:

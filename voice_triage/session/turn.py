@@ -40,9 +40,10 @@ UNCONTRACTED: Final = {"can't": "can", "won't": "will", "shan't": "shall"}
 FLIP_WORDS: Final = 12
 
 
-def one_negation_apart(said: str) -> Iterator[str]:
+def one_negation_apart(said: str, keep: Collection[str] = ()) -> Iterator[str]:
     """``said`` with one negation taken out ("it's not" → "it's", "i don't" → "i do") or, for a
-    short reply, one "not" put in anywhere ("absolutely" → "absolutely not")."""
+    short reply, one "not" put in anywhere ("absolutely" → "absolutely not") or written for one
+    word not in ``keep`` ("absolutely hard" → "absolutely not": a recognizer's other word for it)."""
     words = said.split()
     for i, word in enumerate(words):
         if word in NEGATORS:
@@ -52,15 +53,21 @@ def one_negation_apart(said: str) -> Iterator[str]:
     if len(words) <= FLIP_WORDS:
         for i in range(len(words) + 1):
             yield " ".join([*words[:i], "not", *words[i:]])
+        for i, word in enumerate(words):
+            if word not in keep and word not in NEGATORS and not word.endswith("n't"):
+                yield " ".join([*words[:i], "not", *words[i + 1 :]])
 
 
 def polarity_steady(said: str, answer: Answer, matcher: Matcher) -> bool:
     """False when ``said`` (read as yes or no) reads as the opposite answer with one negation word
-    added or removed: its polarity rests on the word a recognizer most often gets wrong (spec:
-    Understanding what people say), so the open reply does not decide it. "no, not at all" and
-    "yes it does" are steady; "i have actually", "it's not" and "absolutely not" are not."""
+    added, removed or heard as another word: its polarity rests on the word a recognizer most often
+    gets wrong (spec: Understanding what people say), so the open reply does not decide it. A word
+    that is an answer by itself ("yes", "absolutely") is never taken for a misheard "not".
+    "no, not at all" and "yes it does" are steady; "i have actually", "it's not", "absolutely not"
+    and "absolutely hard" are not."""
     other = Answer.NO if answer is Answer.YES else Answer.YES
-    return all(matcher.understand(variant).answer is not other for variant in one_negation_apart(said))
+    answers = {w for w in set(said.split()) if matcher.understand(w).answer is not None}
+    return all(matcher.understand(variant).answer is not other for variant in one_negation_apart(said, answers))
 
 
 def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
@@ -85,6 +92,14 @@ def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
         return transcript  # "call them ambulance": the call for help was heard twice, it stands
     if first is Answer.UNSURE and reading.answer in (Answer.YES, Answer.NO):
         return transcript  # doubt never becomes a decision
+    if first in (Answer.YES, Answer.NO) and (
+            (reading.answer in (Answer.YES, Answer.NO) and reading.answer is not first)
+            or (reading.answer is None and not reading.findings and words >= 2)):
+        # A yes or no heard with little confidence, and the open reply says the other, or words
+        # that answer nothing ("yes, that's right" heard as "no"; "the cat is outside" as "yes").
+        return replace(transcript, status=Status.NO_MATCH)
+    if reading.answer is not None and reading.answer is first:
+        return transcript  # both heard the same answer
     if reading.answer in (Answer.YES, Answer.NO) and not polarity_steady(said, reading.answer, matcher):
         # One "not" more or less would be the other answer: asked again. A phrase the list heard is
         # not kept either: it was forced onto it ("i haven't" as "ambulance", "i have actually" as
@@ -123,13 +138,19 @@ def open_listener(kind: str = "auto", model: Path | None = None, *, spotter: boo
     from ..asr.factory import open_recognizer
 
     return open_recognizer(kind, model, spotter, moonshine, steering_phrases() if recheck is None else recheck,
-                           doubt_phrases())
+                           doubt_phrases(), polar_phrases())
 
 
 def doubt_phrases(grammar: Grammar | None = None) -> frozenset[str]:
     """The spoken phrases of doubt ("not sure", "I don't know"): a constrained decoder forces other
     replies onto them ("definitely not", "I want to stop now"), so Moonshine writes what it heard."""
     return frozenset((grammar or load_grammar()).spoken.get(Answer.UNSURE.value, ()))
+
+
+def polar_phrases(grammar: Grammar | None = None) -> frozenset[str]:
+    """The spoken yes and no phrases: one heard with little confidence is heard again (factory)."""
+    spoken = (grammar or load_grammar()).spoken
+    return frozenset(spoken.get(Answer.YES.value, ())) | frozenset(spoken.get(Answer.NO.value, ()))
 
 
 def phrases_for(ask: Ask | None, grammar: Grammar | None = None) -> tuple[str, ...] | None:
