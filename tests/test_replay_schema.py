@@ -53,6 +53,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = run_cli("replay", str(suite), "--report-dir", str(root / "reports"), "--asr", "pocketsphinx",
                    timeout=900)
     assert proc.returncode == 2, proc.stderr  # the broken manifest: an ERROR row, the rest replayed
+    assert "WER after normalising answers" in proc.stdout.splitlines()[-2]  # the plain summary leads with it
     return root
 
 

@@ -470,7 +470,8 @@ def _print_summary(summary: dict[str, Any], report_dir: Path | None) -> None:
     not_run = f", {totals['not_run']} not run" if totals["not_run"] else ""
     print(f"{summary['result']}: {totals['passed']} passed, {totals['failed']} failed, {totals['errors']} errors"
           f"{not_run} "
-          f"of {totals['manifests']}; answer accuracy {_pct(totals['answer_accuracy'])}, WER {_pct(totals['wer'])}; "
+          f"of {totals['manifests']}; answer accuracy {_pct(totals['answer_accuracy'])}, "
+          f"WER after normalising answers {_pct(totals['wer_normalised'])} (as written {_pct(totals['wer'])}); "
           f"latency p50 {_s(latency['p50'])}, p90 {_s(latency['p90'])}, p95 {_s(latency['p95'])}; "
           f"{totals['wall_s']:.1f} s with {totals['jobs']} job(s)")
     if report_dir is not None:
