@@ -241,3 +241,15 @@ def test_a_denial_names_a_site_only_for_its_own_question() -> None:
 
 def test_another_body_site_takes_the_topics_place() -> None:
     assert "both_legs_neuro" not in findings("my hands tingle but my legs are ok", "legs")
+
+
+def test_a_question_answered_in_the_same_reply_is_an_answer() -> None:
+    assert understand("how long? about nine weeks now", "duration").answer is Answer.YES
+    assert understand("does slipping on ice count? i landed on my bum", "injury").answer is Answer.HELP
+
+
+@pytest.mark.parametrize(("text", "answer"), [("my uncle had bowel cancer, not me", Answer.NO),
+                                              ("we haven't had any surgery", Answer.NO),
+                                              ("all good thanks", Answer.NO)])
+def test_denials_by_their_shape(text: str, answer: Answer) -> None:
+    assert understand(text).answer is answer

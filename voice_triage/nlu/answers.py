@@ -209,13 +209,14 @@ class AnswerReader:
             yes = [s for s, e in spans_of(words, self.cues["yes"], lo, hi) if s not in claimed]
             yes += [s for s, e in spans_of(words, self.cues["degree"], lo, hi)
                     if s not in claimed and not self._content(words, lo, hi, s, e)]
-            no = [s for s, e in spans_of(words, self.cues["no"], lo, hi) if s not in claimed]
             # An answer word counts at the edges of its clause, or anywhere in a short clause
             # ("i have actually yeah lost weight"); "no" before a symptom word is that symptom's.
             edge = {free[0], free[-1]}
             short = hi - lo <= 4
             yes = [s for s in yes if s in edge or short or words[s] in ("yes", "yeah", "yep")]
-            no = [s for s in no if s in edge or short]
+            # A trailing answer counts by where it ends ("my dad had cancer, not me").
+            no = [s for s, e in spans_of(words, self.cues["no"], lo, hi)
+                  if s not in claimed and (s in edge or short or e - 1 == free[-1])]
             if yes and no:
                 return None  # "yes no": both, with no correction between them: ask again
             if yes or no:
@@ -242,6 +243,9 @@ class AnswerReader:
             while j < hi and words[j] in ("not", "never"):
                 negated, j = True, j + 1
             rest = words[j:hi]
+            if negated and len(rest) >= 2 and rest[0] in ("had", "got", "have", "seen", "noticed") \
+                    and rest[1] in ("any", "anything", "no"):
+                return Answer.NO  # "we haven't had any operations": a denial of whatever it names
             # "it does, it shoots down my leg": a new subject starts the next clause.
             cut = next((k for k, w in enumerate(rest) if w in self.subjects or w == "my"), len(rest))
             if cut and not self._generic(rest[:cut]):

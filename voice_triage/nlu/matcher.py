@@ -109,7 +109,7 @@ class Matcher:
             # "maybe, I wake up all the time, I don't know if it's the back": doubt said anywhere in
             # the reply is about what the question asked.
             findings = tuple(replace(f, hedged=True) if f.present and f.id in topic else f for f in findings)
-        if (answer is None or derived) and self._asks_back(text):
+        if (answer is None or derived) and self._asks_back(text, topic):
             # "does a slip on the stairs count?": what it names is doubt until the question,
             # explained, is answered (recorded unsure, never lost, never certain).
             answer, hedged, derived = Answer.HELP, False, False
@@ -120,15 +120,26 @@ class Matcher:
             answer, hedged, derived = Answer.YES, False, True
         return Understanding(text, answer, findings, rate, hedged, derived)
 
-    def _asks_back(self, text: str) -> bool:
-        """A typed sentence ending in "?" that starts with a question word (answers.yaml)."""
+    def _asks_back(self, text: str, topic: Sequence[str] = ()) -> bool:
+        """A typed sentence ending in "?" that starts with a question word (answers.yaml), and
+        nothing after it that answers ("how long? about eight weeks" answers; "does a slip count?
+        I slipped on the last three" still asks)."""
         if "?" not in text or not self._question_words:
             return False
-        for sentence in re.findall(r"[^.;!?\n]*\?", text):
+        asked = -1
+        sentences = re.findall(r"[^.;!?\n]*[.;!?\n]?", text)
+        for n, sentence in enumerate(sentences):
             words = self._strip_fillers([t.word for t in self.lex.tokens(sentence)])
-            if words and words[0] in self._question_words:
-                return True
-        return False
+            if sentence.rstrip().endswith("?") and words and words[0] in self._question_words:
+                asked = n
+        if asked < 0:
+            return False
+        rest = "".join(sentences[asked + 1 :])
+        if not self.lex.tokens(rest):
+            return True
+        after = self.understand(rest, topic)
+        return not ((after.answer is not None and not after.derived)
+                    or any(f.present and f.id in topic for f in after.findings))
 
     def _with_duration(self, findings: tuple[FindingMatch, ...], tokens: list[Token],
                        pieces: list[list[Token]]) -> tuple[FindingMatch, ...]:
