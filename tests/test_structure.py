@@ -253,3 +253,25 @@ def test_a_question_answered_in_the_same_reply_is_an_answer() -> None:
                                               ("all good thanks", Answer.NO)])
 def test_denials_by_their_shape(text: str, answer: Answer) -> None:
     assert understand(text).answer is answer
+
+
+def test_i_cant_stop_it_is_a_symptom_not_a_stop() -> None:
+    u = understand("it just won't stop, i can't stop it", "bladder")
+    assert u.answer is not Answer.STOP
+    assert {f.id: f.present for f in u.findings}.get("urinary_incontinence") is True
+
+
+def test_the_topic_supplies_to_a_negated_perception_but_an_i_can_is_asked_again() -> None:
+    got = understand("honestly i can't feel it", "bladder_feeling")
+    assert {f.id: f.present for f in got.findings}.get("bladder_sensation_loss") is True
+    assert understand("i can feel it alright", "bladder_feeling").answer is None
+    assert understand("yes i can feel it", "bladder_feeling").answer is Answer.YES
+
+
+def test_a_flow_that_will_not_start_needs_the_question() -> None:
+    assert findings("she can't get it going when she tries", "bladder").get("urinary_retention") is True
+    assert "urinary_retention" not in findings("i can't get it going in the mornings")
+
+
+def test_yes_both_on_the_legs_question_is_read_by_its_words() -> None:
+    assert findings("it's shooting down both legs", "legs").get("both_legs_neuro") is True

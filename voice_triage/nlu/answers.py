@@ -115,7 +115,7 @@ class AnswerReader:
             return Answer.REPEAT, False, False
         if has(Answer.HELP.value):
             return Answer.HELP, False, False
-        if has("stop") and not present and self.ends_with_stop(words, claimed, clauses) and not has("yes"):
+        if not present and self.ends_with_stop(words, claimed, clauses) and not has("yes"):
             # "I need to go all the time and I can't get it started" describes; a stop counts when
             # it ends its clause ("no numbness, stop now", "I have to go, my daughter is here").
             return Answer.STOP, False, False
@@ -153,6 +153,8 @@ class AnswerReader:
         for s, e in spans_of(words, self.cues["stop"]):
             if claimed.intersection(range(s, e)) or (s > 0 and words[s - 1] in _THIRD_PERSON):
                 continue  # "she needs to go": about someone, not a request to stop
+            if any(w in self.lex.cues for w in words[max(s - 2, 0) : s]):
+                continue  # "I can't stop it", "it won't stop": a symptom, not a request
             end = next((x for x in ends if x >= e), len(words))
             tail = [w for w in words[e:end] if w not in small]
             if len(tail) <= STOP_TAIL_WORDS:

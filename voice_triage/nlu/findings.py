@@ -309,7 +309,10 @@ class FindingReader:
             if c in gaps and not cand.words <= said_words:
                 gap = gaps[c]
                 said = cand.words - {gap}
-                if not gap or not said - self.lex.not_alone - self._auxiliaries:
+                strong = said - self.lex.not_alone - self._auxiliaries
+                if cand.negated:
+                    strong |= said & self.lex.perception  # "I can't feel it" [pee]
+                if not gap or not strong:
                     continue
                 need = said
             hit = self._place(cand, positions, scores, content_at, need)
@@ -383,8 +386,9 @@ class FindingReader:
                 # example) or as the answer to the saddle question, never as the answer to
                 # another question ("not numb exactly, more tingly, in my left foot").
                 continue
-            if hit.supplied and not present:
-                continue  # the topic fills in statements, never denials ("can we stop" is no "can't stop peeing")
+            # The topic fills in statements, never denials ("can we stop" is no "can't stop
+            # peeing"): a supplied denial is reported (supplied, absent) only so the matcher can
+            # see that "I can feel it" contradicts a "yes" read from its auxiliary.
             if not present and sites - hit.cand.words:
                 continue  # "no tingling in my hands" rules nothing out about the saddle or the legs
             first = min(hit.start, *scoped) if scoped else hit.start

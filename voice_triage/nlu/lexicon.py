@@ -48,6 +48,7 @@ class Lexicon:
         self.self_words: frozenset[str] = frozenset(doc.get("self_words") or ())
         self.other_sites: frozenset[str] = frozenset(doc.get("other_sites") or ())
         self.not_alone: frozenset[str] = frozenset(doc.get("not_alone") or ())
+        self.perception: frozenset[str] = frozenset(doc.get("perception") or ())
         self.durations_doc: object = doc.get("durations")  # read by nlu/durations.py
         self.fillers: tuple[tuple[str, ...], ...] = tuple(tuple(str(f).split()) for f in doc["fillers"])
         # Rewrites and the phrase classes are matched on normalised words, so expand then normalise.

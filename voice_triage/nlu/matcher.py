@@ -22,7 +22,7 @@ from typing import Final
 
 from ..clinical.catalogue import Tier, load_rulebook
 from ..settings import MAX_TEXT_CHARS
-from .answers import AnswerReader
+from .answers import AnswerReader, spans_of
 from .base import Answer, FindingMatch, RateChange, Understanding
 from .durations import DurationReader
 from .findings import INTERJECTIONS, FindingReader
@@ -95,6 +95,15 @@ class Matcher:
         findings = self._with_duration(self._reader.findings(clauses, implied, frozenset(topic)), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
         rate = self._rate([t.word for t in tokens])
+        denied = [f for f in findings if f.supplied and not f.present]
+        if denied:
+            findings = tuple(f for f in findings if not (f.supplied and not f.present))
+            answer, hedged, derived = self._answers.read(tokens, pieces, findings)
+            words = [t.word for t in tokens]
+            if answer is Answer.YES and not derived and not spans_of(words, self._answers.cues["yes"]):
+                # "I can feel it fine" to "have you lost the feeling?": "I can" is no yes here,
+                # and a transcript's "can" may be a "can't": ask again rather than guess.
+                answer, hedged, derived = None, False, False
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
             own = self._answers.read(tokens, pieces, said)
