@@ -275,3 +275,15 @@ def test_a_flow_that_will_not_start_needs_the_question() -> None:
 
 def test_yes_both_on_the_legs_question_is_read_by_its_words() -> None:
     assert findings("it's shooting down both legs", "legs").get("both_legs_neuro") is True
+
+
+def test_it_and_they_point_back_at_the_part_named_earlier() -> None:
+    assert findings("it's my inner thighs, they feel numb").get("saddle_numbness") is True
+    got = findings("just the one leg, the right, it's numb on the outside", "legs")
+    assert got.get("both_legs_neuro") is not True
+
+
+def test_the_question_supplies_its_organs_first_word() -> None:
+    got = findings("yes it's gone numb", "saddle")
+    assert got.get("saddle_numbness") is True and "wiping_numbness" not in got
+    assert "both_legs_neuro" not in findings("yes it's numb", "one_leg")

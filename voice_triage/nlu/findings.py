@@ -46,6 +46,8 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: Pronouns that point back at a body part named earlier in the reply.
+_PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its"))
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
 _PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
 
@@ -115,6 +117,8 @@ class FindingReader:
         self._auxiliaries = grammar.auxiliaries  # "can", "do": never the only word said
         st = grammar.structure
         self._organ_of = st.organ_of
+        self._heads = frozenset(w for head in (st.heads or {}).values() for w in self.lex.words(head))
+        self._exclusive = st.exclusive
         self._organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
                              for organ, words in st.organs.items()}
         self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
@@ -216,10 +220,20 @@ class FindingReader:
         best: dict[str, FindingMatch] = {}
         words = [t.word for clause in clauses for t in clause]
         proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
+        last_site: frozenset[str] = frozenset()  # the organ's words last named, for "it" / "they"
         for clause in clauses:
             for piece in self.split(clause):
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
-                for match in self._match_piece(piece, implied, proxy, after, topic):
+                said = [t.word for t in piece]
+                here = implied
+                if last_site and any(w in _PRONOUNS_OF_SITES for w in said):
+                    # "my inner thighs, they feel numb"; "just the one leg, it's numb": the part
+                    # named earlier in the reply, before the question's own organ.
+                    here = last_site
+                for w in said:  # the word itself: "they" are the inner thighs, not any saddle word
+                    if any(w in organ_words for organ_words in self._organ_words.values()):
+                        last_site = frozenset((w,))
+                for match in self._match_piece(piece, here, proxy, after, topic):
                     old = best.get(match.id)
                     # Safety: if one part says present and another absent, present wins.
                     # What was said outranks what the question supplied, at equal polarity.
@@ -229,7 +243,8 @@ class FindingReader:
         for derived in self._derived(clauses, words, best):
             # What was said about a finding outranks what structure implies ("not both legs,
             # just my left leg is numb").
-            if derived.id not in best:
+            old = best.get(derived.id)
+            if old is None or (old.supplied and not old.present):
                 best[derived.id] = derived
         return tuple(best.values())
 
@@ -300,7 +315,12 @@ class FindingReader:
             for word in implied - said_words:
                 for c in self._index.get(word, ()):
                     rest = self._candidates[c].words - {word}
-                    if rest and rest <= said_words:
+                    # The question supplies for its own findings ("it's numb" on the one-leg
+                    # question is one leg, not both), and for any bladder or bowel finding ("she's
+                    # been having accidents" on the question about the feeling of peeing).
+                    fid = self._candidates[c].finding
+                    if rest and rest <= said_words and (
+                            not topic or fid in topic or self._organ_of.get(fid) in self._exclusive):
                         gaps[c] = "" if c in gaps else word  # two supplied words: not used
         hits: list[_Hit] = []
         for c in sorted({*ready, *gaps}):
@@ -318,7 +338,19 @@ class FindingReader:
             hit = self._place(cand, positions, scores, content_at, need)
             if hit is not None:
                 hits.append(replace(hit, supplied=need is not cand.words))
-        hits = [h for h in hits if not any(h.positions < o.positions for o in hits)]
+        # Two supplied readings of the same words: the organ's first word wins ("yes, it's numb"
+        # on the saddle question is numbness down below, not also when wiping).
+        by_place: dict[frozenset[int], list[_Hit]] = defaultdict(list)
+        for h in hits:
+            if h.supplied:
+                by_place[h.positions].append(h)
+        for group in by_place.values():
+            heads = [h for h in group if (h.cand.words - set(positions)) & self._heads]
+            if heads and len(heads) < len(group):
+                hits = [h for h in hits if h not in group or h in heads]
+        # A phrase inside a longer one is the longer one's; a supplied hit is not inside it (its
+        # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
+        hits = [h for h in hits if h.supplied or not any(h.positions < o.positions for o in hits)]
         if not hits:
             return []
         # A hedge whose words are a finding's own ("I can't tell if my bladder is full") states the
@@ -367,7 +399,7 @@ class FindingReader:
                 # another finding's is that finding's denial, not this one's.
                 scoped = [c for c in scoped if not (hit.start < c < hit.end and self._owned_by_other(
                     words, c, hit, hits))]
-            if hit.supplied:
+            if hit.supplied and hit.cand.negated:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
                 scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end + 1]
@@ -435,7 +467,11 @@ class FindingReader:
         near = set(words[max(hit.start - 2, 0) : hit.end + 3])
         if near & own:
             return False
-        return any(near & other for name, other in self._organ_words.items() if name != organ)
+        # Only organs a phrase could be mistaken between (bladder and bowel): "I wet myself, my
+        # bum is numb" names the bottom, which takes nothing from the bladder.
+        exclusive = self._exclusive
+        return organ in exclusive and any(
+            near & other for name, other in self._organ_words.items() if name != organ and name in exclusive)
 
     def _self_contrast(self, words: list[str], hit: _Hit, after: list[str]) -> bool:
         """After the finding (in this clause or a later one), the speaker denies it of themself

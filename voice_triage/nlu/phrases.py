@@ -247,6 +247,8 @@ class Structure:
 
     organs: dict[str, frozenset[str]]
     organ_of: dict[str, str]
+    exclusive: frozenset[str] = frozenset()  # organs whose words rule each other out
+    heads: dict[str, str] | None = None  # each organ's first word: what the question supplies first
     unaware: tuple[str, ...] = ()
     implies: dict[str, str] | None = None
     bilateral_finding: str | None = None
@@ -272,7 +274,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         return Structure({}, {})
     known = set(finding_ids)
     table = doc["structure"]
-    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral", "possessed"])
+    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral", "possessed", "exclusive"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -325,4 +327,12 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             "owners": _words(entry["owners"], file, where),
             "not_before": _words(entry["not_before"], file, where),
         }
-    return Structure(organs, organ_of, unaware, implies, **bilateral, **possessed)
+    exclusive: frozenset[str] = frozenset()
+    if "exclusive" in table:
+        exclusive = _words(table["exclusive"], file, f"structure.exclusive (line {table.lines['exclusive']})")
+        unknown = sorted(exclusive - set(organs))
+        if unknown:
+            raise ContentError(file, f"structure.exclusive (line {table.lines['exclusive']})",
+                               f"unknown organ {unknown[0]!r} (allowed: {', '.join(sorted(organs))})")
+    heads = {str(k): str(v[0]) for k, v in table["organs"].items()}
+    return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed)
