@@ -287,3 +287,13 @@ def test_the_question_supplies_its_organs_first_word() -> None:
     got = findings("yes it's gone numb", "saddle")
     assert got.get("saddle_numbness") is True and "wiping_numbness" not in got
     assert "both_legs_neuro" not in findings("yes it's numb", "one_leg")
+
+
+def test_a_contrast_is_not_a_denial_and_a_verb_can_deny() -> None:
+    got = findings("it's not so much my back, it's that my bottom has gone numb")
+    assert got.get("saddle_numbness") is True
+    assert findings("the doctor ruled out cancer").get("cancer_history") is False
+
+
+def test_a_new_clause_inside_a_phrase_ends_the_cues_reach() -> None:
+    assert findings("there's a bump on my back that wasn't there last month and it aches").get("back_pain") is True

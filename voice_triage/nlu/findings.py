@@ -397,8 +397,11 @@ class FindingReader:
             if not hit.cand.negated:
                 # "pain past the knee, no numbness": a cue inside the phrase whose next word is
                 # another finding's is that finding's denial, not this one's.
-                scoped = [c for c in scoped if not (hit.start < c < hit.end and self._owned_by_other(
-                    words, c, hit, hits))]
+                scoped = [c for c in scoped if not (hit.start < c < hit.end and (
+                    self._owned_by_other(words, c, hit, hits)
+                    # "a lump on my back that wasn't there before, and it aches": a new clause
+                    # between the cue and the phrase's last word ends the cue's reach
+                    or any(c < r <= hit.end for r in resets)))]
             if hit.supplied and hit.cand.negated:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
