@@ -297,3 +297,9 @@ def test_a_contrast_is_not_a_denial_and_a_verb_can_deny() -> None:
 
 def test_a_new_clause_inside_a_phrase_ends_the_cues_reach() -> None:
     assert findings("there's a bump on my back that wasn't there last month and it aches").get("back_pain") is True
+
+
+def test_a_stop_followed_by_a_new_clause_stops() -> None:
+    assert understand("stop now please i will ring my doctor").answer is Answer.STOP
+    assert understand("he's been poorly with his back for weeks").findings  # back, not unwell
+    assert "unwell" not in findings("he's been poorly with his back for weeks")

@@ -155,9 +155,15 @@ class AnswerReader:
                 continue  # "she needs to go": about someone, not a request to stop
             if any(w in self.lex.cues for w in words[max(s - 2, 0) : s]):
                 continue  # "I can't stop it", "it won't stop": a symptom, not a request
-            end = next((x for x in ends if x >= e), len(words))
+            clause_end = next((x for x in ends if x >= e), len(words))
+            # A new subject and verb after the stop starts its own clause ("stop now please, I
+            # will phone the surgery"); then nothing but small words may come between.
+            end = min([clause_end, *(r for r, _ in spans_of(words, self.lex.resets, e) if r < clause_end)])
+            new = [i for i in range(e, end) if words[i] in ("i", "we") and i + 1 < end
+                   and words[i + 1] in ("will", "would", "am", "have", "need", "must", "shall")]
+            end = min([end, *new])
             tail = [w for w in words[e:end] if w not in small]
-            if len(tail) <= STOP_TAIL_WORDS:
+            if len(tail) <= (STOP_TAIL_WORDS if end == clause_end else 0):
                 return True
         return False
 
