@@ -303,3 +303,15 @@ def test_a_stop_followed_by_a_new_clause_stops() -> None:
     assert understand("stop now please i will ring my doctor").answer is Answer.STOP
     assert understand("he's been poorly with his back for weeks").findings  # back, not unwell
     assert "unwell" not in findings("he's been poorly with his back for weeks")
+
+
+def test_a_stop_phrase_inside_when_is_part_of_a_symptom() -> None:
+    u = understand("i can't hold it in when i need to go", "bowel_sex")
+    assert u.answer is not Answer.STOP
+    assert {f.id: f.present for f in u.findings}.get("bowel_incontinence") is True
+
+
+def test_an_emergency_request_keeps_what_it_says() -> None:
+    u = understand("get me an ambulance, her legs won't hold her")
+    assert u.answer is Answer.EMERGENCY
+    assert {f.id: f.present for f in u.findings}.get("leg_weakness") is True

@@ -44,6 +44,8 @@ STOP_TAIL_WORDS: Final = 1
 
 Seqs = frozenset[tuple[str, ...]]
 _REPEATS: Final = re.compile(r"(.)\1+")
+#: A stop cue after one of these is part of a description ("I can't hold it in when I need to go").
+_SUBORDINATE: Final = frozenset(("when", "whenever", "if", "before", "until", "till", "because", "cause", "cos"))
 #: A stop cue right after one of these is said of someone else ("she needs to go").
 _THIRD_PERSON: Final = frozenset(("he", "she", "they", "it", "mum", "dad", "husband", "wife"))
 
@@ -153,8 +155,8 @@ class AnswerReader:
         for s, e in spans_of(words, self.cues["stop"]):
             if claimed.intersection(range(s, e)) or (s > 0 and words[s - 1] in _THIRD_PERSON):
                 continue  # "she needs to go": about someone, not a request to stop
-            if any(w in self.lex.cues for w in words[max(s - 2, 0) : s]):
-                continue  # "I can't stop it", "it won't stop": a symptom, not a request
+            if any(w in self.lex.cues or w in _SUBORDINATE for w in words[max(s - 3, 0) : s]):
+                continue  # "I can't stop it", "when I need to go": a symptom, not a request
             clause_end = next((x for x in ends if x >= e), len(words))
             # A new subject and verb after the stop starts its own clause ("stop now please, I
             # will phone the surgery"); then nothing but small words may come between.

@@ -373,7 +373,7 @@ class FindingReader:
             # A reset right after the cue is the cue's own object ("nothing I do eases it").
             # A supplied organ word would have followed the verb ("I can't [pee]"), so the "not"
             # just after the last word said is still inside the phrase.
-            end = hit.end + 1 if hit.supplied else hit.end
+            end = hit.end + 1 if hit.supplied and hit.cand.negated else hit.end
             own = {r for r in resets if r == cue + 1 and words[r] in _PRONOUNS}
             return cue <= end and not any(cue < r <= hit.start for r in resets if r not in own)
 

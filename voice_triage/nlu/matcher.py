@@ -39,8 +39,7 @@ _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 #: Single words that change the voice wherever they are said ("yes, but slower").
 _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
-_NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT,
-                                    Answer.EMERGENCY})
+_NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
 
 class Matcher:
