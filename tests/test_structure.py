@@ -315,3 +315,19 @@ def test_an_emergency_request_keeps_what_it_says() -> None:
     u = understand("get me an ambulance, her legs won't hold her")
     assert u.answer is Answer.EMERGENCY
     assert {f.id: f.present for f in u.findings}.get("leg_weakness") is True
+
+
+def test_a_spoken_denial_resting_on_a_contracted_not_is_checked_once() -> None:
+    from voice_triage.clinical import load_rulebook
+    from voice_triage.dialogue import Ask, Conversation
+
+    def after_saddle(reply: str, spoken: bool) -> str:
+        talk = Conversation(load_rulebook(), load_matcher(), load_questions(), "uk")
+        talk.start()
+        asked = talk.hear("my back hurts after lifting a box")
+        assert [e.question for e in asked if isinstance(e, Ask)][-1] == "saddle"
+        return [e.question for e in talk.hear(reply, spoken=spoken) if isinstance(e, Ask)][-1]
+
+    assert after_saddle("i haven't got any numbness down below", spoken=True) == "saddle"  # checked
+    assert after_saddle("i haven't got any numbness down below", spoken=False) != "saddle"
+    assert after_saddle("no numbness down below at all", spoken=True) != "saddle"

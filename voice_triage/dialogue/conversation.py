@@ -125,6 +125,11 @@ class Conversation:
             # An answer read from those findings alone goes with them: the question is asked again.
             answer = None if understanding.derived else understanding.answer
             understanding = replace(understanding, findings=kept, answer=answer)
+        if spoken and understanding.answer is Answer.NO and any(
+                f.contracted for f in understanding.findings if f.id in topic):
+            # "i haven't" may be a misheard "i have": a no resting on it is checked once on an
+            # emergency question, like a hedged no (clinical-spec.md, Understanding what people say).
+            doubted = True
         if doubted:
             understanding = replace(understanding, hedged=True)
         self.last_understanding = understanding

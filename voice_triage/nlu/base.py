@@ -61,6 +61,9 @@ class FindingMatch:
     #: One of its words came from the question asked, not from the reply ("I can't hold it" on
     #: the bladder question): never a denial, and dropped when the reply is doubt or a command.
     supplied: bool = False
+    #: Absent only through a contracted "n't" ("I haven't had a fever"): in a transcript that may
+    #: be a misheard "have", so a spoken denial resting on it is checked before it is trusted.
+    contracted: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,

@@ -433,7 +433,9 @@ class FindingReader:
             clause = " ".join(t.shown for t in piece if t.shown)
             out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span, clause,
                                     (piece[first].at, piece[hit.end].at), hedged and present,
-                                    fragile=hit.cand.negated and not present, supplied=hit.supplied))
+                                    fragile=hit.cand.negated and not present, supplied=hit.supplied,
+                                    contracted=not present and bool(free) and all(
+                                        words[c] == "not" and not piece[c].shown for c in free)))
         return out
 
     def _owned_by_other(self, words: list[str], cue: int, hit: _Hit, hits: list[_Hit]) -> bool:
