@@ -47,7 +47,9 @@ def test_unknown_users_home_as_a_model_is_one_line(tmp_path: Path) -> None:
     manifest = copy_suite(tmp_path / "suite") / "self_care.yaml"
     for args in (("replay", str(manifest), "--model", "~nosuchuser-voice-triage"),
                  ("replay", str(manifest.parent), "--model", "~nosuchuser-voice-triage/m"),
-                 ("models", "verify", "~nosuchuser-voice-triage/m")):
+                 ("models", "verify", "~nosuchuser-voice-triage/m"),
+                 ("understand", "--audio", str(manifest.parent / "audio" / "no-i-havent.wav"), "--asr", "vosk",
+                  "--model", "~nosuchuser-voice-triage/m")):
         proc = run_cli(*args, timeout=120)
         assert proc.returncode == 2, (args, proc.stderr)
         assert_one_line_error(proc.stderr)

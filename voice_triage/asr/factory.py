@@ -112,7 +112,7 @@ def find_vosk_model(model: Path | None = None) -> Path | None:
     from . import models
 
     if model is not None:
-        path = Path(model).expanduser()
+        path = models.expand_user(model, "--model")
         if not models.structure_problems(path):
             return path
         inside = _first_model_in(path)
