@@ -193,3 +193,21 @@ def test_a_normal_phrase_that_reports_another_finding_is_an_error(tmp_path: Path
     body += "  urinary_retention:\n    templates: [\"cant <pee>\"]\n"
     with pytest.raises(ContentError, match="mapped to two findings"):
         load_symptoms(IDS, symptoms(tmp_path, body))
+
+
+def test_structure_is_loaded_strictly(tmp_path: Path) -> None:
+    from voice_triage.nlu.grammar import load_structure
+
+    ids = [*IDS, "urinary_incontinence"]
+    good = ("findings:\n  saddle_numbness:\n    templates: [numb bum]\nstructure:\n"
+            "  organs:\n    bladder: [pee, wee]\n  organ_of:\n    urinary_retention: bladder\n"
+            "  exclusive: [bladder]\n")
+    loaded = load_structure(ids, write(tmp_path, good, "s.yaml"))
+    assert loaded.organ_of == {"urinary_retention": "bladder"} and loaded.heads == {"bladder": "pee"}
+    for bad, needle in ((good.replace("urinary_retention: bladder", "urinary_retention: bladdr"), "bladdr"),
+                        (good.replace("urinary_retention: bladder", "urinary_retenton: bladder"), "urinary_retenton"),
+                        (good.replace("  exclusive: [bladder]", "  exclusive: [bowel]"), "bowel"),
+                        (good + "  sideways: [x]\n", "sideways")):
+        with pytest.raises(ContentError) as info:
+            load_structure(ids, write(tmp_path, bad, "bad.yaml"))
+        assert "bad.yaml" in str(info.value) and needle in str(info.value)

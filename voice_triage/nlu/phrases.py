@@ -8,7 +8,7 @@ the file and line. ``grammar.load_grammar`` puts the results together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -267,6 +267,19 @@ def _words(value: Any, file: str, where: str) -> frozenset[str]:
     return frozenset(str(i) for i in value)
 
 
+def _finding_and_words(table: LineDict, file: str, key: str, words: dict[str, str],
+                       fid: Callable[[Any, str], str]) -> dict[str, Any]:
+    """A ``structure`` section made of one ``finding`` id and word lists, as Structure fields
+    (``<key>_finding`` and the field each list is named to); empty when the section is absent."""
+    if key not in table:
+        return {}
+    entry = table[key]
+    check_keys(entry, file, f"structure.{key}", ["finding", *words])
+    where = f"structure.{key} (line {entry.line})"
+    return {f"{key}_finding": fid(entry["finding"], where),
+            **{field: _words(entry[name], file, where) for name, field in words.items()}}
+
+
 def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Structure:
     """symptoms.yaml ``structure`` (empty when absent); unknown ids and keys are errors."""
     doc, file = _load(SYMPTOMS_FILE, path)
@@ -305,28 +318,13 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         for key, value in entry["implies"].items():
             where = f"structure.unaware.implies.{key} (line {entry['implies'].lines[key]})"
             implies[fid(key, where)] = fid(value, where)
-    bilateral: dict[str, Any] = {}
-    if "bilateral" in table:
-        entry = table["bilateral"]
-        check_keys(entry, file, "structure.bilateral", ["finding", "from", "plural", "sides"])
-        where = f"structure.bilateral (line {entry.line})"
-        bilateral = {
-            "bilateral_finding": fid(entry["finding"], where),
-            "bilateral_from": frozenset(fid(v, where) for v in _words(entry["from"], file, where)),
-            "plural": _words(entry["plural"], file, where),
-            "sides": _words(entry["sides"], file, where),
-        }
-    possessed: dict[str, Any] = {}
-    if "possessed" in table:
-        entry = table["possessed"]
-        check_keys(entry, file, "structure.possessed", ["finding", "words", "owners", "not_before"])
-        where = f"structure.possessed (line {entry.line})"
-        possessed = {
-            "possessed_finding": fid(entry["finding"], where),
-            "possessed_words": _words(entry["words"], file, where),
-            "owners": _words(entry["owners"], file, where),
-            "not_before": _words(entry["not_before"], file, where),
-        }
+    bilateral = _finding_and_words(table, file, "bilateral", {"from": "bilateral_from", "plural": "plural",
+                                                               "sides": "sides"}, fid)
+    if bilateral:
+        where = f"structure.bilateral (line {table['bilateral'].line})"
+        bilateral["bilateral_from"] = frozenset(fid(v, where) for v in bilateral["bilateral_from"])
+    possessed = _finding_and_words(table, file, "possessed", {"words": "possessed_words", "owners": "owners",
+                                                              "not_before": "not_before"}, fid)
     exclusive: frozenset[str] = frozenset()
     if "exclusive" in table:
         exclusive = _words(table["exclusive"], file, f"structure.exclusive (line {table.lines['exclusive']})")
