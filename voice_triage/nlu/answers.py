@@ -70,6 +70,9 @@ class AnswerReader:
         self.generic = self._seqs(grammar.generic)
         self.subjects = grammar.subjects
         self.auxiliaries = grammar.auxiliaries
+        # Words that say nothing on their own: small words, cues, hesitations and filler words.
+        self._small = (self.lex.ignore | self.lex.cues | self.lex.hesitations
+                       | {w for filler in self.lex.fillers for w in filler})
         self.context = frozenset(context_ids)  # back_pain, leg_pain: no answer by themselves
         self._choices = [" ".join(k) for k in self.whole]
         self._choice_neg = [any(w in self.lex.cues for w in c) for c in self.whole]
@@ -151,7 +154,7 @@ class AnswerReader:
         """A stop cue with at most STOP_TAIL_WORDS content words after it in its clause ("I have
         to go, my daughter is here" stops; "I need to go all the time and can't get it out" does not)."""
         ends = sorted(c[-1].at + 1 for c in clauses or [] if c and c[-1].at >= 0) or [len(words)]
-        small = self.lex.ignore | self.lex.cues | self.lex.hesitations | {w for f in self.lex.fillers for w in f}
+        small = self._small
         for s, e in spans_of(words, self.cues["stop"]):
             if claimed.intersection(range(s, e)) or (s > 0 and words[s - 1] in _THIRD_PERSON):
                 continue  # "she needs to go": about someone, not a request to stop
@@ -238,9 +241,7 @@ class AnswerReader:
 
     def _content(self, words: list[str], lo: int, hi: int, s: int, e: int) -> bool:
         """Words of the clause outside [s, e) that say something (not small words, cues or fillers)."""
-        fillers = {w for f in self.lex.fillers for w in f}
-        return any(w not in self.lex.ignore and w not in self.lex.cues and w not in fillers
-                   and w not in self.lex.hesitations for w in words[lo:s] + words[e:hi])
+        return any(w not in self._small for w in words[lo:s] + words[e:hi])
 
     def _auxiliary(self, words: list[str], lo: int, hi: int) -> Answer | None:
         """ "it does", "they are", "we haven't had any of that": the clause ends after the auxiliary

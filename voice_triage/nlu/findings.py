@@ -121,6 +121,7 @@ class FindingReader:
         self._exclusive = st.exclusive
         self._organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
                              for organ, words in st.organs.items()}
+        self._any_organ_word = frozenset(w for words in self._organ_words.values() for w in words)
         self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
         self._implies = st.implies or {}
         self._bilateral = st.bilateral_finding
@@ -220,7 +221,7 @@ class FindingReader:
         best: dict[str, FindingMatch] = {}
         words = [t.word for clause in clauses for t in clause]
         proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
-        last_site: frozenset[str] = frozenset()  # the organ's words last named, for "it" / "they"
+        last_site: frozenset[str] = frozenset()  # the body-part word last named, for "it" / "they"
         for clause in clauses:
             for piece in self.split(clause):
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
@@ -231,7 +232,7 @@ class FindingReader:
                     # named earlier in the reply, before the question's own organ.
                     here = last_site
                 for w in said:  # the word itself: "they" are the inner thighs, not any saddle word
-                    if any(w in organ_words for organ_words in self._organ_words.values()):
+                    if w in self._any_organ_word:
                         last_site = frozenset((w,))
                 for match in self._match_piece(piece, here, proxy, after, topic):
                     old = best.get(match.id)

@@ -93,12 +93,12 @@ class Matcher:
         implied = self._reader.topic_words(topic)
         findings = self._with_duration(self._reader.findings(clauses, implied, frozenset(topic)), tokens, pieces)
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
-        rate = self._rate([t.word for t in tokens])
+        words = [t.word for t in tokens]
+        rate = self._rate(words)
         denied = [f for f in findings if f.supplied and not f.present]
         if denied:
             findings = tuple(f for f in findings if not (f.supplied and not f.present))
             answer, hedged, derived = self._answers.read(tokens, pieces, findings)
-            words = [t.word for t in tokens]
             if answer is Answer.YES and not derived and not spans_of(words, self._answers.cues["yes"]):
                 # "I can feel it fine" to "have you lost the feeling?": "I can" is no yes here,
                 # and a transcript's "can" may be a "can't": ask again rather than guess.
@@ -106,7 +106,6 @@ class Matcher:
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
             own = self._answers.read(tokens, pieces, said)
-            words = [t.word for t in tokens]
             stop_inside = own[0] is Answer.STOP and not self._answers.ends_with_stop(words, set(), pieces)
             # "slower please" is about the voice, not "[pee is] slower".
             if rate is not None or (own[0] in _NOT_STATEMENTS and not own[2] and not stop_inside):
