@@ -15,6 +15,10 @@ SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 SPEECH_COMMANDS = SHARED / "audio" / "speech-commands"
 
+# A native crash in a CLI the tests start (seen rarely in replay, exit -11) prints the Python stack
+# of every thread to that process's stderr, which the failing assertion shows.
+os.environ.setdefault("PYTHONFAULTHANDLER", "1")
+
 
 def cli_command() -> list[str]:
     """The installed console script when present, else the module (same code either way)."""
