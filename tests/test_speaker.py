@@ -92,3 +92,22 @@ def test_playback_reaches_the_output_device(tmp_path: Path) -> None:
     cli = subprocess.run([*cli_command(), "say", "Thank you."], env=env_for(tmp_path / "home"),
                          capture_output=True, text=True, timeout=60, check=False)
     assert cli.returncode == 0 and cli.stdout.strip() == "Thank you." and cli.stderr == ""
+
+
+def test_a_crashed_synthesis_helper_is_replaced_and_the_text_still_spoken() -> None:
+    """espeak-ng (inside pyttsx3) runs in a helper process: when it dies, as it did now and then
+    with SIGSEGV in CI, the next render starts a new helper instead of ending the conversation."""
+    import os
+    import signal
+
+    from voice_triage.audio import espeak_worker
+
+    before = render("Call 999 now.")
+    pid = espeak_worker.helper_pid()
+    assert pid is not None and pid != os.getpid()
+    os.kill(pid, signal.SIGSEGV)
+    os.waitpid(pid, 0)  # the helper is our child: reap it, so it is surely gone
+    after = render("Is the pain worse at night?")
+    assert after.duration_s > 1.0 and np.abs(after.samples.astype(np.int32)).max() > 3000
+    assert espeak_worker.helper_pid() not in (None, pid)
+    assert abs(render("Call 999 now.").duration_s - before.duration_s) < 0.05

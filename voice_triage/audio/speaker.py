@@ -2,10 +2,9 @@
 
 pyttsx3's own Linux playback shells out to ``aplay`` and fails silently when it is missing, and
 its ``stop()`` cannot cut off speech already playing. Rendering to a WAV and playing it ourselves
-makes playback timed, stoppable and its errors visible. Known pyttsx3 2.99 traps handled here:
-``pyttsx3.init()`` returns one cached engine per driver (so we keep one and serialise use); a
-``say()`` after ``save_to_file`` writes into that file (we never call ``say``); and it prints
-"Audio saved to ..." on stdout (captured, so stdout carries only the conversation).
+makes playback timed, stoppable and its errors visible. pyttsx3 itself runs in a helper process
+(``espeak_worker``): espeak-ng crashed now and then inside pyttsx3's driver, and a crash must not
+end a conversation before its safety message.
 
 Rendered prompts are cached in memory by (text, voice, rate): repeated prompts ("Sorry, I didn't
 catch that") then start at once. Nothing is kept on disk: the advice is health data.
@@ -13,18 +12,11 @@ catch that") then start at once. Nothing is kept on disk: the advice is health d
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import gc
-import io
-import os
 import re
-import tempfile
 import threading
 import time
-import wave
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -35,15 +27,13 @@ from ..errors import DeviceError, SpeechError, UsageError
 from ..settings import DEFAULT_SPEECH_RATE as DEFAULT_RATE
 from ..settings import MAX_SPEECH_RATE as MAX_RATE
 from ..settings import MIN_SPEECH_RATE as MIN_RATE
-from . import wav
+from . import espeak_worker, wav
 from .wav import Int16Array
 
 #: Rendered prompts kept in memory. A session has a few dozen distinct prompts (~100 KB each).
 CACHE_SIZE: Final = 64
 #: How often playback checks its stop condition (barge-in): reaction time vs. wake-ups.
 POLL_S: Final = 0.02
-#: Render in memory-backed storage where there is one, so prompt audio never touches a disk.
-_SHM: Final = Path("/dev/shm")
 
 #: Longest text rendered at once (characters): about 15 minutes of speech. espeak-ng crashed the
 #: process (SIGSEGV) on about 24,000 characters in one piece; longer text is refused up front.
@@ -51,12 +41,6 @@ MAX_SAY_CHARS: Final = 10000
 #: Text is handed to espeak-ng in pieces of at most this many characters, cut after a sentence
 #: or a word: every prompt fits in one piece, and a long text never reaches espeak-ng whole.
 CHUNK_CHARS: Final = 1000
-#: The PulseAudio client's server address variable, and an address no server can have.
-PULSE_SERVER_ENV: Final = "PULSE_SERVER"
-NO_SOUND_SERVER: Final = "unix:/dev/null/voice-triage-renders-without-a-sound-server"
-
-_ENGINE_LOCK: Final = threading.Lock()
-_engine: Any = None
 
 
 @dataclass(frozen=True)
@@ -77,53 +61,6 @@ class Played:
     first_sample_at: float | None  # time.monotonic() when the first sample was handed to the device
     interrupted: bool = False
     error: str = ""
-
-
-def _release_engine() -> None:
-    """Drop the engine while the interpreter is still whole: left to shutdown, pyttsx3's driver
-    finaliser runs after ``contextlib`` is gone and prints "Exception ignored in DriverProxy"."""
-    global _engine
-    _engine = None
-    gc.collect()
-
-
-@contextlib.contextmanager
-def _no_sound_server() -> Iterator[None]:
-    """While espeak-ng starts: no sound server. pyttsx3 starts espeak-ng in retrieval mode (samples
-    come back to us), but espeak-ng 1.51 opens an audio output anyway, through libpcaudio, whose
-    PulseAudio client writes ``~/.config/pulse/<id>-runtime`` and ``$TMPDIR/pulse-*`` and may
-    connect to a running server. Pointing that client at a server address that cannot exist makes
-    it give up at once, touching nothing; the variable is restored straight after, so playback
-    (sounddevice, a separate client) still finds the real server."""
-    saved = os.environ.get(PULSE_SERVER_ENV)
-    os.environ[PULSE_SERVER_ENV] = NO_SOUND_SERVER
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop(PULSE_SERVER_ENV, None)
-        else:
-            os.environ[PULSE_SERVER_ENV] = saved
-
-
-def _get_engine() -> Any:
-    global _engine
-    if _engine is None:
-        try:
-            import pyttsx3
-
-            with _no_sound_server():
-                _engine = pyttsx3.init("espeak")
-            atexit.register(_release_engine)
-        except Exception as exc:  # pyttsx3 raises bare RuntimeError/OSError when espeak-ng is missing
-            raise SpeechError(f"speech synthesis is unavailable ({exc}); install espeak-ng (make system)") from exc
-    return _engine
-
-
-def _synchronize() -> None:
-    from pyttsx3.drivers import _espeak  # the espeak-ng binding pyttsx3 itself uses
-
-    _espeak.Synchronize()
 
 
 def check_settings(rate: int, volume: float) -> None:
@@ -172,7 +109,7 @@ def spoken_form(text: str) -> str:
 
 
 def render(text: str, voice: str | None = None, rate: int = DEFAULT_RATE) -> Rendered:
-    """Synthesize ``text`` with espeak-ng through pyttsx3; a SpeechError if it produces nothing."""
+    """Synthesize ``text`` with espeak-ng through pyttsx3 (in its helper); a SpeechError if it produces nothing."""
     check_text(text)
     parts = [_render_piece(piece, voice, rate) for piece in chunks(spoken_form(text))]
     if len(parts) == 1:
@@ -196,36 +133,11 @@ def espeak_rate(words_per_minute: float) -> int:
 
 
 def _render_piece(text: str, voice: str | None, rate: int) -> Rendered:
-    base = _SHM if _SHM.is_dir() else None
-    with _ENGINE_LOCK, tempfile.TemporaryDirectory(prefix="voice-triage-", dir=base) as tmp:
-        engine = _get_engine()
-        path = Path(tmp) / "prompt.wav"
-        try:
-            if voice:
-                engine.setProperty("voice", voice)
-            engine.setProperty("rate", espeak_rate(rate))
-            engine.setProperty("volume", 1.0)  # volume is applied at playback: one cache entry per text
-            # pyttsx3 runs espeak-ng asynchronously and runAndWait() cancels whatever espeak still
-            # has queued: measured here, rate changes were then lost or applied a prompt late, and
-            # now and then no WAV was written. Draining espeak's queue around the render fixes both.
-            _synchronize()
-            # The "Audio saved to" print comes from espeak's thread: keep stdout redirected until
-            # espeak has finished, or it lands in the middle of the conversation.
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(text, str(path))
-                engine.runAndWait()
-                _synchronize()
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise SpeechError(f"speech synthesis failed for voice {voice!r}: {exc}") from exc
-        try:
-            with wave.open(str(path), "rb") as w:
-                rate_hz = w.getframerate()
-                samples = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.int16)
-        except (OSError, wave.Error, EOFError) as exc:
-            raise SpeechError(f"speech synthesis produced no audio: {exc}") from exc
+    piece = espeak_worker.synthesize(text, voice, espeak_rate(rate))
+    samples = np.frombuffer(piece.data, dtype="<i2").astype(np.int16)
     if not len(samples):
         raise SpeechError(f"speech synthesis produced no audio for {text[:40]!r}")
-    return Rendered(_trimmed(samples, rate_hz), rate_hz)
+    return Rendered(_trimmed(samples, piece.rate), piece.rate)
 
 
 #: Silence kept after the last sound of a prompt. espeak-ng ends every text with about half a
@@ -264,8 +176,7 @@ def _interpolate(samples: Int16Array, src: int, dst: int) -> Int16Array:
 
 
 def voices() -> list[tuple[str, str]]:
-    with _ENGINE_LOCK:
-        return [(str(v.id), str(v.name)) for v in _get_engine().getProperty("voices")]
+    return espeak_worker.voices()
 
 
 def check_voice(voice: str) -> None:

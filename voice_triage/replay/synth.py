@@ -27,7 +27,7 @@ from typing import Any, Final
 
 import yaml
 
-from ..audio.speaker import NO_SOUND_SERVER, PULSE_SERVER_ENV
+from ..audio.espeak_worker import NO_SOUND_SERVER, PULSE_SERVER_ENV
 from ..clinical.catalogue import Locale, Tier, load_rulebook
 from ..clinical.rules import decide
 from ..content import check_keys, load_yaml, where
@@ -190,7 +190,7 @@ def _need_tools() -> None:
 
 def _tool_env() -> dict[str, str]:
     """The environment for espeak-ng and sox: no sound server (they only write files; see
-    ``audio.speaker._no_sound_server``), so nothing is left in HOME or TMPDIR."""
+    ``audio.espeak_worker``), so nothing is left in HOME or TMPDIR."""
     return {**os.environ, PULSE_SERVER_ENV: NO_SOUND_SERVER}
 
 
