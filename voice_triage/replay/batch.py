@@ -3,7 +3,12 @@
 A batch shows a progress bar when stderr is a terminal and plain lines otherwise (logs, CI), then
 a summary on stdout: pass or fail per manifest, answer accuracy, WER and latency percentiles.
 Processes rather than threads: recognition is CPU-bound and each backend keeps one recognizer per
-thread anyway; each worker loads its recognizer once and reuses it for every manifest it runs.
+thread anyway; each worker loads its recognizer once and reuses it for the manifests it runs.
+
+Memory is bounded two ways (issue 18 item 18): the workers are replaced by fresh ones after
+``TASKS_PER_WORKER`` manifests each, so nothing a long batch leaves behind in a process can add up;
+and ``--jobs`` is reduced, with a note on stderr, to what the memory available now
+(``MemAvailable`` in ``/proc/meminfo``) can hold at ``WORKER_PEAK_MB`` a worker.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TextIO
 
@@ -41,6 +47,20 @@ BAR_WIDTH: Final = 30
 MAX_JOBS: Final = 32
 #: Largest recording sent to a cluster worker (bytes): two minutes of 48 kHz stereo float is 46 MB.
 MAX_RECORDING_BYTES: Final = 64 * 1024 * 1024
+#: Manifests a worker replays before the pool's processes are replaced by fresh ones: a pool of N
+#: workers is given N × this many manifests, then shut down. Fewer bound what one process can
+#: accumulate more tightly but pay more process starts and recognizer loads (pocketsphinx ~0.3 s,
+#: Moonshine ~0.6 s once it listens) and more waiting for the slowest manifest of each round.
+TASKS_PER_WORKER: Final = 8
+#: Peak memory of one replay worker (MB), used to fit --jobs to the memory available. Measured
+#: 508 MB for a worker once Moonshine listens (the example suite, --jobs 2), 560 MB in issue 18's
+#: hostile run; a worker that never needs Moonshine stays near 140 MB. Set high, so a batch never
+#: swaps or meets the OOM killer, at the price of fewer jobs than a pocketsphinx-only batch could
+#: run. ``WORKER_MB_ENV`` overrides it (a large Vosk model needs more).
+WORKER_PEAK_MB: Final = 600
+WORKER_MB_ENV: Final = "VOICE_TRIAGE_WORKER_MB"
+#: Where Linux says how much memory can be used without swapping; elsewhere --jobs is not reduced.
+MEMINFO: Final = Path("/proc/meminfo")
 
 
 def _quiet_stdout() -> contextlib.AbstractContextManager[object]:
@@ -239,6 +259,8 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     stopped: KeyboardInterrupt | None = None
     load = (str(folder), allow_outside_audio, copy_audio)
     threads = [1]
+    if scheduler is None and jobs > 1:
+        jobs = fit_jobs(jobs, sys.stderr)
     try:
         if scheduler is not None:
             _run_cluster(scheduler, paths, names, reports, datas, progress, asr, model, load, threads)
@@ -275,25 +297,71 @@ def replay_batch(folder: Path, report_dir: Path | None, as_json: bool, jobs: int
     return EXIT_PASS if summary["result"] == "PASS" else EXIT_FAIL
 
 
-def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], datas: list[dict[str, Any]],
-              progress: Progress, jobs: int, asr: str, model: str | None, load: tuple[str, bool, bool]) -> None:
-    """Replay in worker processes; on a signal, the workers are killed before it propagates."""
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)),
-                                                  initializer=interrupts.reset_in_worker)
+def available_mb(meminfo: Path = MEMINFO) -> int | None:
+    """Memory that can be used now without swapping (MB), or None where the system does not say."""
     try:
-        futures = {pool.submit(_replay_one, str(path), asr, model, reports[i], *load): i
-                   for i, path in enumerate(paths)}
-        for future in concurrent.futures.as_completed(futures):
-            index = futures[future]
-            try:
-                datas[index] = future.result()
-            except Exception as exc:  # a worker died (killed, out of memory): report, keep going
-                datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
-            progress.update(names[index], datas[index]["result"])
-    except BaseException:
-        _kill_workers(pool)
-        raise
-    pool.shutdown(wait=True)
+        for line in meminfo.read_text(encoding="ascii", errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key == "MemAvailable":
+                return int(value.split()[0]) // 1024  # kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def worker_mb() -> int:
+    """The peak memory assumed for one worker (MB): ``WORKER_PEAK_MB`` unless ``WORKER_MB_ENV`` says."""
+    setting = os.environ.get(WORKER_MB_ENV, "").strip()
+    if not setting:
+        return WORKER_PEAK_MB
+    try:
+        value = int(setting)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise UsageError(f"{WORKER_MB_ENV}={setting[:40]!r} must be a whole number of MB, at least 1")
+    return value
+
+
+def fit_jobs(jobs: int, note: TextIO, meminfo: Path = MEMINFO) -> int:
+    """``jobs``, or fewer (at least 1) when the memory available cannot hold that many workers at
+    their peak; a reduction is said in one line on ``note``."""
+    per_worker = worker_mb()
+    free = available_mb(meminfo)
+    if free is None:
+        return jobs
+    fits = max(1, free // per_worker)
+    if jobs <= fits:
+        return jobs
+    note.write(f"{PROG}: --jobs {jobs} reduced to {fits}: {free} MB of memory available, "
+               f"about {per_worker} MB a worker ({WORKER_MB_ENV})\n")
+    note.flush()
+    return int(fits)
+
+
+def _run_pool(paths: list[Path], names: list[str], reports: list[str | None], datas: list[dict[str, Any]],
+              progress: Progress, jobs: int, asr: str, model: str | None, load: tuple[str, bool, bool],
+              task: Callable[..., dict[str, Any]] = _replay_one) -> None:
+    """Replay in worker processes, a fresh pool for every ``TASKS_PER_WORKER`` manifests a worker
+    (module docstring); on a signal, the workers are killed before it propagates."""
+    workers = min(jobs, len(paths))
+    size = workers * TASKS_PER_WORKER
+    for start in range(0, len(paths), size):
+        pool = concurrent.futures.ProcessPoolExecutor(max_workers=workers, initializer=interrupts.reset_in_worker)
+        try:
+            futures = {pool.submit(task, str(paths[i]), asr, model, reports[i], *load): i
+                       for i in range(start, min(start + size, len(paths)))}
+            for future in concurrent.futures.as_completed(futures):
+                index = futures[future]
+                try:
+                    datas[index] = future.result()
+                except Exception as exc:  # a worker died (killed, out of memory): report, keep going
+                    datas[index] = {"error": f"{paths[index]}: replay worker failed: {exc!r}", "result": "ERROR"}
+                progress.update(names[index], datas[index]["result"])
+        except BaseException:
+            _kill_workers(pool)
+            raise
+        pool.shutdown(wait=True)
 
 
 def _remote_call(path: Path, asr: str, model: str | None, report: str | None,
