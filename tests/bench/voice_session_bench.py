@@ -113,7 +113,34 @@ def bench_memory() -> dict[str, Any]:
     _, without_mb = peak_rss_mb(command, {**os.environ, "VOICE_TRIAGE_MOONSHINE": "off"})
     return {"exit_status": status, "peak_rss_mb": round(session_mb, 1),
             "peak_rss_mb_moonshine_listening": round(with_mb, 1),
-            "peak_rss_mb_moonshine_off": round(without_mb, 1), "target_mb": MEMORY_TARGET_MB}
+            "peak_rss_mb_moonshine_off": round(without_mb, 1), **bench_long_memory(),
+            "target_mb": MEMORY_TARGET_MB}
+
+
+#: The long answer of ``bench_long_memory``: a description said this many times (about 19 s each).
+LONG_REPEATS: Final = 6
+LONG_SENTENCE: Final = ("my lower back hurts and the pain goes down my left leg. it started three days ago when "
+                        "i lifted a heavy box at work. i have no numbness in my groin and i can pass water normally.")
+
+
+def bench_long_memory() -> dict[str, Any]:
+    """Peak memory of a long answer to the open question (issue 18 item 18: it must not grow with
+    the answer's length; decoded whole, 114 s peaked at 1.17 GB) and of a replay batch with two
+    workers (the example suite; the figure is the largest of the main process and its workers)."""
+    from voice_triage.audio.espeak_worker import NO_SOUND_SERVER, PULSE_SERVER_ENV
+
+    repo = Path(__file__).resolve().parents[2]
+    with tempfile.TemporaryDirectory(prefix="bench-memory-long-") as tmp:
+        raw, wav = Path(tmp) / "raw.wav", Path(tmp) / "long.wav"
+        subprocess.run(["espeak-ng", "-v", "en-gb", "-w", str(raw), " ".join([LONG_SENTENCE] * LONG_REPEATS)],
+                       check=True, capture_output=True, env={**os.environ, PULSE_SERVER_ENV: NO_SOUND_SERVER})
+        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(wav)], check=True,
+                       capture_output=True)
+        long_s = (wav.stat().st_size - 44) / 32000
+        _, long_mb = peak_rss_mb([*cli_command(), "understand", "--audio", str(wav), "--question", "open"])
+    _, replay_mb = peak_rss_mb([*cli_command(), "replay", str(repo / "tests" / "replay"), "--jobs", "2", "--json"])
+    return {"long_answer_s": round(long_s, 1), "peak_rss_mb_long_answer": round(long_mb, 1),
+            "peak_rss_mb_replay_jobs_2": round(replay_mb, 1)}
 
 
 def report(latency: dict[str, Any], memory: dict[str, Any]) -> bool:
