@@ -7,7 +7,8 @@ wheel) is a modern encoder-decoder trained on far more real speech. It writes wh
 any words, so it cannot be forced onto the grammar: "six" comes back as "Six.", noise as nothing.
 
 This module runs those model files with onnxruntime's Python package (not ``moonshine-cpp``'s own
-library, which peaks at about 600 MB; this path stays near 250 MB) and greedy decoding. A
+library, which peaks at about 600 MB; this path adds ~140 MB loaded and ~240 MB more while
+decoding, a process peak of 420–520 MB) and greedy decoding. A
 transcript is accepted only when the words it heard, normalised, are exactly one of the question's
 phrases (a word said twice, "stop, stop", counts once); anything else is no-match. No threshold
 is tuned here: the acceptance rule is the phrase list itself.
@@ -20,7 +21,10 @@ it could use.
 
 Long dictation is decoded in pieces of at most ``MAX_PIECE_S`` seconds, cut at the quietest moment
 near the end of each: the encoder's memory grows with the audio (a 114 s answer peaked at 1.17 GB
-decoded whole), and the model was trained on utterances of a few seconds to half a minute.
+decoded whole), and the model was trained on utterances of a few seconds to half a minute. The
+peak then no longer grows with the answer: ``understand --audio --question open`` peaked at
+503 MB for 10 s of speech, 501 MB for 55 s and 515 MB for 111 s (``tests/hostile/test_memory.py``
+holds a long answer within 60 MB of a short one).
 """
 
 from __future__ import annotations
@@ -236,13 +240,13 @@ class MoonshineRecognizer:
 
 @functools.cache
 def shared() -> MoonshineRecognizer:
-    """One loaded model per process: loading takes about 0.6 s and 100 MB."""
+    """One loaded model per process: loading takes about 0.6 s and ~140 MB."""
     return MoonshineRecognizer()
 
 
 class OnFirstUse:
     """Moonshine, loaded the first time it is needed: a session whose answers pocketsphinx all
-    understands never pays its memory (~100 MB loaded, ~250 MB while decoding) or load time. The
+    understands never pays its memory (~140 MB loaded, ~240 MB more while decoding) or load time. The
     files are checked at once, so a broken install is reported when the recognizer is opened."""
 
     name = NAME

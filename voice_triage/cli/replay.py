@@ -43,7 +43,8 @@ def register(sub: Any) -> None:
     p.add_argument("--report-dir", metavar="DIR", help="write JSON and HTML reports here (created owner-only)")
     p.add_argument("--json", action="store_true", help="print one JSON object (the report, or the batch summary)")
     p.add_argument("--jobs", type=job_count, default=1, metavar="N",
-                   help="replay a folder with N processes (default 1)")
+                   help="replay a folder with N processes (default 1; fewer, with a note, when the memory "
+                        "available cannot hold N workers; VOICE_TRIAGE_WORKER_MB sets the MB one needs)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="replay a folder on a Dask cluster, e.g. tcp://HOST:8786 (pip install 'voice-triage[cluster]')")
     p.add_argument("--allow-outside-audio", action="store_true",
