@@ -159,6 +159,10 @@ class Plan:
     def _main(self, step: Step, reply: Reply, findings: tuple[FindingMatch, ...]) -> None:
         for match in findings:
             if match.id in step.asks_about and not match.present:
+                if match.fragile and reply is Reply.YES:
+                    # "yes, only a little comes out": the plain form of a negative phrase ("won't
+                    # come out") inside a "yes" is no denial of that part: it stays open, asked.
+                    continue
                 self.record(match.id, Status.ABSENT)
             elif match.id in step.asks_about and match.hedged:
                 self.record(match.id, Status.UNSURE)

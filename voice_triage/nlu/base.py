@@ -64,10 +64,13 @@ class FindingMatch:
     #: Absent only through a contracted "n't" ("I haven't had a fever"): in a transcript that may
     #: be a misheard "have", so a spoken denial resting on it is checked before it is trusted.
     contracted: bool = False
+    #: Said of a time that is over ("I had a bladder problem years ago but not now"): absent for
+    #: its own question only (nlu/tense.py).
+    past: bool = False
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "present": self.present, "score": round(self.score, 3), "span": self.span,
-                "clause": self.clause, "hedged": self.hedged}
+                "clause": self.clause, "hedged": self.hedged, "past": self.past}
 
 
 @dataclass(frozen=True)

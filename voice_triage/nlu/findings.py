@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -47,7 +47,7 @@ _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
 #: Pronouns that point back at a body part named earlier in the reply.
-_PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its"))
+_PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one"))  # "the left one"
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
 _PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
 
@@ -216,9 +216,13 @@ class FindingReader:
         return self._organ_words.get(organs.pop(), frozenset()) if len(organs) == 1 else frozenset()
 
     def findings(self, clauses: list[list[Token]], implied: frozenset[str] = frozenset(),
-                 topic: frozenset[str] = frozenset()) -> tuple[FindingMatch, ...]:
-        """Findings of every clause. ``implied``: organ words the question supplies (topic_words)."""
+                 topic: frozenset[str] = frozenset(),
+                 when: Callable[[list[FindingMatch]], list[FindingMatch]] | None = None) -> tuple[FindingMatch, ...]:
+        """Findings of every clause. ``implied``: organ words the question supplies (topic_words).
+        ``when``: gives every mention its time (nlu/tense.py) before mentions of one finding are
+        merged: "his left leg has always been weak, but now his right leg is giving way" is weak now."""
         best: dict[str, FindingMatch] = {}
+        mentions: list[FindingMatch] = []
         words = [t.word for clause in clauses for t in clause]
         proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
         last_site: frozenset[str] = frozenset()  # the body-part word last named, for "it" / "they"
@@ -234,13 +238,14 @@ class FindingReader:
                 for w in said:  # the word itself: "they" are the inner thighs, not any saddle word
                     if w in self._any_organ_word:
                         last_site = frozenset((w,))
-                for match in self._match_piece(piece, here, proxy, after, topic):
-                    old = best.get(match.id)
-                    # Safety: if one part says present and another absent, present wins.
-                    # What was said outranks what the question supplied, at equal polarity.
-                    if old is None or (match.present, not match.hedged, match.score, not match.supplied) > (
-                            old.present, not old.hedged, old.score, not old.supplied):
-                        best[match.id] = match
+                mentions.extend(self._match_piece(piece, here, proxy, after, topic))
+        for match in when(mentions) if when is not None else mentions:
+            old = best.get(match.id)
+            # Safety: if one part says present and another absent, present wins.
+            # What was said outranks what the question supplied, at equal polarity.
+            if old is None or (match.present, not match.hedged, match.score, not match.supplied) > (
+                    old.present, not old.hedged, old.score, not old.supplied):
+                best[match.id] = match
         for derived in self._derived(clauses, words, best):
             # What was said about a finding outranks what structure implies ("not both legs,
             # just my left leg is numb").

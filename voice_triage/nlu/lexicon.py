@@ -69,6 +69,13 @@ class Lexicon:
         self.breakers = self._word_set(doc["breakers"], expander)
         self.resets = self._word_set(doc["resets"], expander)
         self.proxy = self._word_set(doc.get("proxy") or (), expander)  # a carer speaking for the patient
+        # Time (nlu/tense.py): a past episode, one said to be over, improving pain, and the present.
+        self.past = self._word_set(doc.get("past") or (), expander)
+        self.over = self._word_set(doc.get("over") or (), expander)
+        self.chronic = self._word_set(doc.get("chronic") or (), expander)
+        self.better = self._word_set(doc.get("better") or (), expander)
+        self.current = self._word_set(doc.get("current") or (), expander)
+        self.onset: frozenset[str] = frozenset(doc.get("onset") or ())
 
     def _word_set(self, templates: Iterable[str], expander: Expander) -> frozenset[tuple[str, ...]]:
         return frozenset(

@@ -27,6 +27,7 @@ from .base import Answer, FindingMatch, RateChange, Understanding
 from .durations import DurationReader
 from .findings import INTERJECTIONS, FindingReader
 from .grammar import Grammar, Lexicon, Token, load_grammar
+from .tense import TenseReader
 
 __all__ = ["Answer", "FindingMatch", "Matcher", "RateChange", "Understanding", "load_matcher"]
 
@@ -57,6 +58,11 @@ class Matcher:
                                              "somebody", "someones", "people"}
         self._question_words = frozenset(w for q in grammar.question_words for w in self.lex.words(q))
         self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
+        st = grammar.structure
+        organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
+                       for organ, words in st.organs.items()}
+        # The context (back pain, leg pain) is what the person has, whenever it began.
+        self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of)
 
     def _key(self, text: str) -> str:
         return " ".join(self.lex.words(text))
@@ -91,8 +97,14 @@ class Matcher:
         # The answer is read per clause as the finding reader splits them ("no, but ...").
         pieces = [piece for clause in clauses for piece in self._reader.split(clause)]
         implied = self._reader.topic_words(topic)
-        findings = self._with_duration(self._reader.findings(clauses, implied, frozenset(topic)), tokens, pieces)
+        marks = self._tense.marks(tokens, pieces, frozenset(topic))
+        findings = self._reader.findings(clauses, implied, frozenset(topic), marks.apply)
+        findings = marks.improving(self._with_duration(findings, tokens, pieces))
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
+        if answer in (None, Answer.YES) and marks.over_now(findings):
+            # "I had a bladder problem years ago but not now", "nothing new there": what was asked
+            # about is over, and nothing said of it is present now.
+            answer, hedged, derived = Answer.NO, False, True
         words = [t.word for t in tokens]
         rate = self._rate(words)
         denied = [f for f in findings if f.supplied and not f.present]

@@ -211,7 +211,8 @@ def load_symptoms(
 def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
-    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy", "perception"]
+    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy", "perception",
+                "past", "over", "chronic", "better", "current", "onset"]
     check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
     for key in ("contractions", "numbers", "lemmas"):
         if not isinstance(doc[key], dict):
@@ -242,7 +243,8 @@ class Structure:
     ``unaware``: phrases saying the person did not notice ("without even realising"), and
     ``implies``: the sensation loss an accident said with one of them implies.
     ``bilateral``: a one-leg finding said of both legs ("my legs keep giving way", "left ... and
-    right") is also the both-legs finding.
+    right") is also the both-legs finding. ``lasting``: findings a past episode still is (a
+    cancer); ``course``: findings about how the pain goes, which "getting better" rules out.
     """
 
     organs: dict[str, frozenset[str]]
@@ -259,6 +261,8 @@ class Structure:
     possessed_words: frozenset[str] = frozenset()
     owners: frozenset[str] = frozenset()
     not_before: frozenset[str] = frozenset()
+    lasting: frozenset[str] = frozenset()  # true once true: never put in the past (nlu/tense.py)
+    course: frozenset[str] = frozenset()  # about the pain's course: ruled out by "getting better"
 
 
 def _words(value: Any, file: str, where: str) -> frozenset[str]:
@@ -287,7 +291,8 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         return Structure({}, {})
     known = set(finding_ids)
     table = doc["structure"]
-    check_keys(table, file, "structure", ["organs", "organ_of"], ["unaware", "bilateral", "possessed", "exclusive"])
+    check_keys(table, file, "structure", ["organs", "organ_of"],
+               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -333,4 +338,11 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             raise ContentError(file, f"structure.exclusive (line {table.lines['exclusive']})",
                                f"unknown organ {unknown[0]!r} (allowed: {', '.join(sorted(organs))})")
     heads = {str(k): str(v[0]) for k, v in table["organs"].items()}
-    return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed)
+    def ids(key: str) -> frozenset[str]:
+        if key not in table:
+            return frozenset()
+        where = f"structure.{key} (line {table.lines[key]})"
+        return frozenset(fid(v, where) for v in _words(table[key], file, where))
+
+    return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
+                     lasting=ids("lasting"), course=ids("course"))
