@@ -33,6 +33,9 @@ WORD_MIN_LENGTH: Final = 5
 #: bum cheek"). Larger finds more paraphrases but joins words from unrelated parts of a sentence:
 #: 3 read "my back hurts and the pain goes down my leg" as "leg hurts".
 MAX_GAP: Final = 2
+#: Endings of an inflected word, longest first: a form the templates do not list is read as its
+#: base when the base is a grammar word (never fuzzily: "needed" is not "needing" by spelling).
+INFLECTIONS: Final = ("ing", "ed", "es", "s")
 #: Findings whose mean word score (0-1) is below this are dropped rather than guessed.
 FINDING_MIN_SCORE: Final = 0.88
 
@@ -126,6 +129,7 @@ class FindingReader:
         self._implies = st.implies or {}
         self._bilateral = st.bilateral_finding
         self._bilateral_from = st.bilateral_from
+        self._bilateral_also = st.bilateral_also
         self._plural = frozenset(w for text in st.plural for w in self.lex.words(text))
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
         self._possessed = st.possessed_finding
@@ -167,6 +171,8 @@ class FindingReader:
                 self._candidates.append(_Candidate(fid, content, negated=False, absent_only=False, normal=True))
         unique = list(dict.fromkeys(self._candidates))
         self._candidates = unique
+        self._also = {f: frozenset(w for text in words for w in self.lex.words(text))
+                      for f, words in self._bilateral_also.items()}
         for i, cand in enumerate(unique):
             for word in cand.words:
                 self._index[word].append(i)
@@ -181,10 +187,26 @@ class FindingReader:
         """The grammar word a (mis)spelt word stands for, with its similarity 0-1."""
         if word in self._vocab_set or len(word) < WORD_MIN_LENGTH:
             return word, 1.0
+        base = self._inflected(word)
+        if base is not None:  # "needed pads", "she's wetted herself": a form no template has
+            return self.lex.lemmas.get(base, base), 1.0
         best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_MIN_SCORE)
         if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues:
             return word, 1.0
         return self.lex.lemmas.get(best[0], best[0]), best[1] / 100.0
+
+    def _inflected(self, word: str) -> str | None:
+        """The grammar word ``word`` is an inflection of (needed → need, wetting → wet, tingled →
+        tingle), or None: an -ed, -ing or -s form the templates do not list is still their verb."""
+        for suffix in INFLECTIONS:
+            if not word.endswith(suffix) or len(word) - len(suffix) < 3:
+                continue
+            base = word[: -len(suffix)]
+            doubled = base[:-1] if len(base) > 3 and base[-1] == base[-2] else base
+            for candidate in (base, base + "e", doubled):
+                if candidate in self._vocab_set and candidate not in self.lex.cues:
+                    return candidate
+        return None
 
     # --- findings ---------------------------------------------------------------------------------
 
@@ -239,7 +261,14 @@ class FindingReader:
                     if w in self._any_organ_word:
                         last_site = frozenset((w,))
                 mentions.extend(self._match_piece(piece, here, proxy, after, topic))
-        for match in when(mentions) if when is not None else mentions:
+        mentions = when(mentions) if when is not None else mentions
+        for match in list(mentions):
+            if match.id == self._bilateral and match.present and not match.supplied:
+                # "both legs feel weak" is weakness in a leg too: a both-legs phrase that says
+                # one of a one-leg finding's words (structure.bilateral.also) is that finding too.
+                said = set(words[match.at[0] : match.at[1] + 1])
+                mentions.extend(replace(match, id=f) for f, signature in self._also.items() if said & signature)
+        for match in mentions:
             old = best.get(match.id)
             # Safety: if one part says present and another absent, present wins.
             # What was said outranks what the question supplied, at equal polarity.

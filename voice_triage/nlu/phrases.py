@@ -9,7 +9,7 @@ the file and line. ``grammar.load_grammar`` puts the results together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -255,6 +255,8 @@ class Structure:
     implies: dict[str, str] | None = None
     bilateral_finding: str | None = None
     bilateral_from: frozenset[str] = frozenset()
+    #: One-leg findings still true said of both legs, and the words that say them there.
+    bilateral_also: dict[str, frozenset[str]] = field(default_factory=dict)
     plural: frozenset[str] = frozenset()
     sides: frozenset[str] = frozenset()
     possessed_finding: str | None = None
@@ -272,13 +274,13 @@ def _words(value: Any, file: str, where: str) -> frozenset[str]:
 
 
 def _finding_and_words(table: LineDict, file: str, key: str, words: dict[str, str],
-                       fid: Callable[[Any, str], str]) -> dict[str, Any]:
+                       fid: Callable[[Any, str], str], optional: tuple[str, ...] = ()) -> dict[str, Any]:
     """A ``structure`` section made of one ``finding`` id and word lists, as Structure fields
     (``<key>_finding`` and the field each list is named to); empty when the section is absent."""
     if key not in table:
         return {}
     entry = table[key]
-    check_keys(entry, file, f"structure.{key}", ["finding", *words])
+    check_keys(entry, file, f"structure.{key}", ["finding", *words], optional)
     where = f"structure.{key} (line {entry.line})"
     return {f"{key}_finding": fid(entry["finding"], where),
             **{field: _words(entry[name], file, where) for name, field in words.items()}}
@@ -324,10 +326,16 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             where = f"structure.unaware.implies.{key} (line {entry['implies'].lines[key]})"
             implies[fid(key, where)] = fid(value, where)
     bilateral = _finding_and_words(table, file, "bilateral", {"from": "bilateral_from", "plural": "plural",
-                                                               "sides": "sides"}, fid)
+                                                               "sides": "sides"}, fid, optional=("also",))
     if bilateral:
-        where = f"structure.bilateral (line {table['bilateral'].line})"
+        entry = table["bilateral"]
+        where = f"structure.bilateral (line {entry.line})"
         bilateral["bilateral_from"] = frozenset(fid(v, where) for v in bilateral["bilateral_from"])
+        if "also" in entry:
+            where = f"structure.bilateral.also (line {entry.lines['also']})"
+            if not isinstance(entry["also"], LineDict):
+                raise ContentError(file, where, "expected a mapping of finding ids to words")
+            bilateral["bilateral_also"] = {fid(k, where): _words(v, file, where) for k, v in entry["also"].items()}
     possessed = _finding_and_words(table, file, "possessed", {"words": "possessed_words", "owners": "owners",
                                                               "not_before": "not_before"}, fid)
     exclusive: frozenset[str] = frozenset()
