@@ -20,18 +20,41 @@ LISTEN = """
 import json, sys
 from voice_triage.audio.microphone import Microphone, MicConfig
 cfg = MicConfig(silence_ms={silence_ms}, no_input_s={no_input_s})
+check = None
+{check}
 rows = []
 with Microphone(cfg) as mic:
     for _ in range({turns}):
-        u = mic.listen()
+        u = mic.listen(check)
         rows.append(dict(status=u.status.value, seconds=len(u.samples) / 16000, speech=u.speech_s,
-                         waited=u.waited_s, truncated=u.truncated, rate=mic.rate))
+                         waited=u.waited_s, truncated=u.truncated, rate=mic.rate, quiet=u.quiet_s,
+                         early=u.early))
 print(json.dumps(rows))
 """
 
+#: The check a voice session gives the microphone (session/voice.py): the fast constrained pass
+#: (pocketsphinx, the yes/no question's phrase list) hears a whole yes or no (``whole_answer``).
+SPHINX_CHECK = """
+from voice_triage.asr.factory import open_recognizer
+from voice_triage.nlu.grammar import load_grammar
+from voice_triage.nlu.matcher import load_matcher
+from voice_triage.session.turn import doubt_phrases, steering_phrases
+from voice_triage.session.voice import whole_answer
+phrases = load_grammar().constraint_for("yes_no")
+fast = open_recognizer("pocketsphinx", moonshine=False)
+matcher = load_matcher()
+skip = steering_phrases() | doubt_phrases()
+def check(samples):
+    heard = fast.transcribe(samples, phrases)
+    return whole_answer(heard, matcher, skip)
+"""
+#: A check that finds every short answer complete: only the microphone's own limits can refuse.
+ALWAYS = "check = lambda samples: True"
 
-def listen(home: Path, turns: int, silence_ms: int = 1200, no_input_s: float = 3.0) -> list[dict[str, object]]:
-    done = run_python(home, LISTEN.format(silence_ms=silence_ms, no_input_s=no_input_s, turns=turns))
+
+def listen(home: Path, turns: int, silence_ms: int = 1200, no_input_s: float = 3.0,
+           check: str = "") -> list[dict[str, object]]:
+    done = run_python(home, LISTEN.format(silence_ms=silence_ms, no_input_s=no_input_s, turns=turns, check=check))
     assert done.returncode == 0, done.stderr
     rows: list[dict[str, object]] = json.loads(done.stdout)
     return rows
@@ -124,3 +147,70 @@ def test_end_of_a_noisy_recording_is_dead_input(tmp_path: Path) -> None:
     asoundrc(tmp_path / "home", raw)
     rows = listen(tmp_path / "home", 3, no_input_s=2.0)
     assert [row["status"] for row in rows] == ["speech", "dead", "dead"]
+
+
+def test_a_whole_short_answer_ends_sooner_than_silence_ms(tmp_path: Path) -> None:
+    raw = recording([1.0, "no", 3.0], tmp_path / "audio", voice="en-us", noise=0.0005)
+    asoundrc(tmp_path / "home", raw)
+    (fixed,) = listen(tmp_path / "home", 1, silence_ms=1200)
+    assert fixed["status"] == "speech" and not fixed["early"]
+    assert abs(float(fixed["quiet"]) - 1.2) < 0.05  # without a check: the whole --silence-ms
+    (adaptive,) = listen(tmp_path / "home", 1, silence_ms=1200, check=SPHINX_CHECK)
+    assert adaptive["status"] == "speech" and adaptive["early"], adaptive
+    assert float(adaptive["quiet"]) <= 0.55  # SHORT_QUIET_S after the word, not 1.2 s
+    assert adaptive["seconds"] == fixed["seconds"]  # the same samples reach the recognizer
+
+
+def test_a_reply_going_on_after_a_comma_is_one_utterance(tmp_path: Path) -> None:
+    # "no, but my legs are numb": espeak's own padding leaves ~0.35 s between "no" and "but", the
+    # pause of a comma. The check finds "no" whole, but SHORT_QUIET_S has not passed yet.
+    raw = recording([1.0, "no", "but my legs are numb", 3.0], tmp_path / "audio", voice="en-us", noise=0.0005)
+    asoundrc(tmp_path / "home", raw)
+    (whole,) = listen(tmp_path / "home", 1, silence_ms=1200, check=ALWAYS)
+    assert whole["status"] == "speech" and not whole["early"]
+    assert float(whole["speech"]) > 1.3  # "no" and the rest: one answer
+
+
+def test_a_slow_speakers_pause_inside_a_sentence_is_not_cut(tmp_path: Path) -> None:
+    # "my back ... [1.5 s] ... hurts when I bend": "my back" is no answer, so the check says no and
+    # the answer waits the whole --silence-ms (set above the pause for this speaker). ("I have ..."
+    # is an answer, yes, and pocketsphinx hears it as "yes" at 0.98: that one ends early.)
+    raw = recording([0.5, "my back", 1.5, "hurts when I bend", 3.5], tmp_path / "audio", voice="en-us",
+                    noise=0.0005)
+    asoundrc(tmp_path / "home", raw)
+    (whole,) = listen(tmp_path / "home", 1, silence_ms=2500, check=SPHINX_CHECK)
+    assert whole["status"] == "speech" and not whole["early"]
+    assert float(whole["speech"]) > 2.2 and abs(float(whole["quiet"]) - 2.5) < 0.05
+    # --silence-ms still caps the wait with a check given: 1 s cuts the same recording in two.
+    split = listen(tmp_path / "home", 2, silence_ms=1000, check=SPHINX_CHECK)
+    assert [row["status"] for row in split] == ["speech", "speech"]
+    assert float(split[0]["quiet"]) <= 1.0 + 0.05
+
+
+def test_long_speech_never_ends_early(tmp_path: Path) -> None:
+    # A description (over SHORT_SPEECH_S of speech) waits --silence-ms even when the check would
+    # say yes to anything; an answer the check refuses ("seven") waits it too.
+    raw = recording([0.5, "my lower back hurts and the pain goes down my leg", 2.0, "seven", 2.0],
+                    tmp_path / "audio", voice="en-us", noise=0.0005)
+    asoundrc(tmp_path / "home", raw)
+    (long,) = listen(tmp_path / "home", 1, silence_ms=1500, check=ALWAYS)
+    assert float(long["speech"]) > 2.0 and not long["early"] and abs(float(long["quiet"]) - 1.5) < 0.05
+    _long, other = listen(tmp_path / "home", 2, silence_ms=1500, check=SPHINX_CHECK)
+    assert other["status"] == "speech" and not other["early"] and abs(float(other["quiet"]) - 1.5) < 0.05
+
+
+def test_a_slow_speakers_pause_after_a_whole_no_is_kept_when_they_asked_for_patience(tmp_path: Path) -> None:
+    # "no ... [1.5 s] ... but my legs are numb": up to "but" this is the audio of a whole "no" (the
+    # same espeak "no"), so only the wait can keep it. --silence-ms 2700 (a slow speaker) makes the
+    # short wait 2.0 s: one answer holding both, through the session's real check.
+    raw = recording([1.0, "no", 1.5, "but my legs are numb", 3.5], tmp_path / "audio", voice="en-us",
+                    noise=0.0005)
+    asoundrc(tmp_path / "home", raw)
+    (whole,) = listen(tmp_path / "home", 1, silence_ms=2700, check=SPHINX_CHECK)
+    assert whole["status"] == "speech" and not whole["early"]
+    assert float(whole["speech"]) > 2.5  # "no", the pause and the rest
+    # The same speaker's whole "no" still ends sooner than their --silence-ms.
+    alone = tmp_path / "alone"
+    asoundrc(alone, recording([1.0, "no", 3.5], tmp_path / "audio2", voice="en-us", noise=0.0005))
+    (no,) = listen(alone, 1, silence_ms=2700, check=SPHINX_CHECK)
+    assert no["early"] and abs(float(no["quiet"]) - 2.0) < 0.05

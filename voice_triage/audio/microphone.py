@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Final
 
@@ -65,6 +66,28 @@ DEAD_PEAK: Final = 2
 STUCK_PROBE: Final = 256
 STUCK_MAX_LAG: Final = 16384
 STUCK_SPAN: Final = TARGET_RATE  # samples (about 1 s at 16 kHz; device rates may differ)
+#: Adaptive end of speech. After a short answer (speech of at most SHORT_SPEECH_S) and SHORT_QUIET_S
+#: of quiet, the session's check (``Complete``: its fast constrained recognizer on what was captured)
+#: may end the answer there instead of after the full --silence-ms. Guards against cutting an answer:
+#: - SHORT_QUIET_S is longer than the pause people leave at a comma inside one reply ("no, but my
+#:   leg is numb" is said with 0.1-0.4 s between "no" and "but"): such a reply is one utterance. It
+#:   is at least POST_ROLL_S, so the samples checked are exactly the samples returned. Shorter answers
+#:   sooner but cuts hesitant continuations; longer protects more and gives back the gain (the felt
+#:   gap after "no" is this plus decoding). A *deliberate* pause after a complete word ("no ...
+#:   [1.5 s] ... but my legs are numb") cannot be told from a finished "no" by any endpointer that
+#:   answers within 1.5 s (the audio is identical up to "but"). So the patience a person asks for
+#:   with --silence-ms above the default is added to the short wait too (``MicConfig.short_quiet_ms``):
+#:   with --silence-ms 2700 a whole "no" ends after 2.0 s, and "no ... [1.5 s] ... but my legs are
+#:   numb" stays one answer. At the default, such a pause after a whole answer ends it (the rest
+#:   is heard as the next answer); inside a sentence it waits the whole --silence-ms.
+#: - SHORT_SPEECH_S: speech longer than this (a description, a sentence) never ends early, so a
+#:   slow speaker's pause inside a sentence waits the whole --silence-ms; so does speech the
+#:   check does not find complete ("I have ..." is no answer).
+SHORT_QUIET_S: Final = POST_ROLL_S
+SHORT_SPEECH_S: Final = 1.5
+
+#: The session's test of what was captured so far (16 kHz samples): is it already a whole answer?
+Complete = Callable[[Int16Array], bool]
 
 
 class Status(str, Enum):
@@ -83,6 +106,8 @@ class Utterance:
     waited_s: float  # audio time before speech started
     detected_at: float  # time.monotonic() when the end of speech (or no input) was decided
     truncated: bool = False  # hit MAX_UTTERANCE_S
+    quiet_s: float = 0.0  # audio time of quiet waited after the last loud frame before the end was decided
+    early: bool = False  # ended after SHORT_QUIET_S because the session's check found a whole answer
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,12 @@ class MicConfig:
     silence_ms: int = DEFAULT_SILENCE_MS
     no_input_s: float = DEFAULT_NO_INPUT_S
     max_utterance_s: float = MAX_UTTERANCE_S
+
+    @property
+    def short_quiet_ms(self) -> int:
+        """The quiet after a whole short answer that ends it (``SHORT_QUIET_S``), plus whatever
+        --silence-ms asks above the default; never more than --silence-ms."""
+        return min(self.silence_ms, round(SHORT_QUIET_S * 1000) + max(0, self.silence_ms - DEFAULT_SILENCE_MS))
 
     def __post_init__(self) -> None:
         if not 100 <= self.silence_ms <= 10_000:
@@ -160,15 +191,16 @@ class Microphone:
     def _frame(rate: int) -> int:
         return int(rate * FRAME_S)
 
-    def listen(self) -> Utterance:
-        """Capture one answer (or decide there was none)."""
+    def listen(self, complete: Complete | None = None) -> Utterance:
+        """Capture one answer (or decide there was none). ``complete``: the session's check that a
+        short answer is already whole, so it may end after SHORT_QUIET_S (see there)."""
         if self._stream is None:
             self.open()
         sd = _sd()
         try:
             self._stream.start()
             try:
-                return self._endpoint()
+                return self._endpoint(complete)
             finally:
                 self._stream.stop(ignore_errors=True)
         except sd.PortAudioError as exc:
@@ -178,7 +210,7 @@ class Microphone:
         data, _overflowed = self._stream.read(frame)
         return np.asarray(data, dtype=np.int16).reshape(-1)
 
-    def _endpoint(self) -> Utterance:
+    def _endpoint(self, complete: Complete | None = None) -> Utterance:
         cfg = self.config
         frame = self._frame(self.rate)
         per_s = 1.0 / FRAME_S
@@ -186,6 +218,8 @@ class Microphone:
         silence_frames = max(1, round(cfg.silence_ms / 1000 * per_s))
         max_frames = int(cfg.max_utterance_s * per_s)
         post_frames = round(POST_ROLL_S * per_s)
+        short_quiet = max(1, round(cfg.short_quiet_ms / 1000 * per_s))
+        short_speech = round(SHORT_SPEECH_S * per_s)
         frames: list[npt.NDArray[np.int16]] = []
         start = -1  # index of the first speech frame
         loud_run = quiet_run = 0
@@ -219,11 +253,16 @@ class Microphone:
                     last_loud = i
                 truncated = i - start + 1 >= max_frames
                 if quiet_run >= silence_frames or truncated:
-                    return self._finish(frames, i, start, last_loud, post_frames, truncated)
+                    return self._finish(frames, i, start, last_loud, post_frames, truncated, quiet_run)
+                if (complete is not None and quiet_run == short_quiet < silence_frames
+                        and last_loud - start + 1 <= short_speech):
+                    early = self._finish(frames, i, start, last_loud, post_frames, False, quiet_run)
+                    if early.status is Status.SPEECH and complete(early.samples):
+                        return replace(early, early=True)
             i += 1
 
     def _finish(self, frames: list[npt.NDArray[np.int16]], i: int, start: int, last_loud: int,
-                post_frames: int, truncated: bool) -> Utterance:
+                post_frames: int, truncated: bool, quiet_run: int = 0) -> Utterance:
         detected_at = time.monotonic()
         first_kept = i + 1 - len(frames)  # absolute index of frames[0]
         begin = max(0, start - round(PRE_ROLL_S / FRAME_S) - first_kept)
@@ -234,7 +273,7 @@ class Microphone:
         if self.rate != TARGET_RATE:
             samples = resample(samples, self.rate)
         return Utterance(Status.SPEECH, samples, (last_loud - start + 1) * FRAME_S, start * FRAME_S,
-                         detected_at, truncated)
+                         detected_at, truncated, quiet_run * FRAME_S)
 
     @property
     def floor(self) -> float:

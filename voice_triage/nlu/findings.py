@@ -266,8 +266,8 @@ class FindingReader:
             if match.id == self._bilateral and match.present and not match.supplied:
                 # "both legs feel weak" is weakness in a leg too: a both-legs phrase that says
                 # one of a one-leg finding's words (structure.bilateral.also) is that finding too.
-                said = set(words[match.at[0] : match.at[1] + 1])
-                mentions.extend(replace(match, id=f) for f, signature in self._also.items() if said & signature)
+                spoken = set(words[match.at[0] : match.at[1] + 1])
+                mentions.extend(replace(match, id=f) for f, signature in self._also.items() if spoken & signature)
         for match in mentions:
             old = best.get(match.id)
             # Safety: if one part says present and another absent, present wins.

@@ -14,23 +14,25 @@ speaker supports stopping (``Speaker.stop`` / ``interrupt``) for a front end tha
 from __future__ import annotations
 
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from .. import interrupts
-from ..asr.base import Recognizer
+from ..asr.base import Recognizer, Transcript
 from ..asr.base import Status as TranscriptStatus
-from ..audio.microphone import MicConfig, Microphone, Status, Utterance
+from ..asr.factory import CROSS_CHECK_BELOW, SecondOpinion
+from ..audio.microphone import Complete, MicConfig, Microphone, Status, Utterance
 from ..audio.speaker import Played, Speaker
 from ..errors import DeviceError
 from ..settings import VOICE_BY_LOCALE, VoiceOptions
-from .turn import hear_audio, open_listener
+from .turn import Heard, doubt_phrases, hear_audio, hear_transcript, open_listener, phrases_for, steering_phrases
 
 if TYPE_CHECKING:
-    from ..dialogue.conversation import Conversation, Event
+    from ..dialogue.conversation import Conversation, Event, Matcher
     from .report import Recorder
 
 #: Consecutive windows of digital silence (muted/unplugged microphone, or the end of a recorded
@@ -38,10 +40,23 @@ if TYPE_CHECKING:
 #: not enough: a noise-gated microphone can be digitally silent while the person thinks.
 DEAD_LIMIT: Final = 2
 PROG: Final = "voice-triage"
+#: An answer to the open question with more speech than this (s) is acknowledged aloud while
+#: Moonshine writes it (about 0.3 s of one core per second of speech, measured): from 2.5 s of speech
+#: the wait would pass about 1 s of silence. Lower: a short "no" to the open question is thanked
+#: too; higher: longer silences before the next prompt.
+ACK_AFTER_SPEECH_S: Final = 2.5
+#: Ending an answer early needs the fast pass to be this sure of its yes or no (its confidence,
+#: 0-1). Clear one-word answers score 0.99-1.0 (espeak "yes", "no", "nope" in room noise); a sentence
+#: it forces onto a phrase scores less ("I have ..." heard as "yes": 0.64-0.8), and then the answer
+#: waits the whole --silence-ms for the rest. Lower: more answers end early, more unfinished
+#: sentences are cut; the turn itself still trusts the fast pass from ``CROSS_CHECK_BELOW``.
+EARLY_CONFIDENCE: Final = 0.95
+#: The key of the acknowledgement in questions.yaml's phrases ("Thank you. One moment.").
+ACK_KEY: Final = "acknowledge"
 
 
 class Listener(Protocol):
-    def listen(self) -> Utterance: ...
+    def listen(self, complete: Complete | None = None) -> Utterance: ...
 
     def close(self) -> None: ...
 
@@ -59,6 +74,9 @@ class Components:
     mic: Listener
     recognizer: Recognizer
     speaker: Voice
+    #: The recognizer's fast constrained first pass (pocketsphinx), used to end a whole short answer
+    #: early (``Microphone.listen``'s check); None: answers always wait the full --silence-ms.
+    fast: Recognizer | None = None
 
     def close(self) -> None:
         self.mic.close()
@@ -73,6 +91,11 @@ class SessionResult:
     #: Per answered turn with a spoken reply: (latency, of which recognizer decode time) in seconds.
     timings: list[tuple[float, float]] = field(default_factory=list)
     spoken: bool = True  # False once speech output failed and the session went on in text
+    #: Per answered turn with a spoken reply: end of speech (last loud frame) → next prompt's first
+    #: sample, s: the quiet waited before the end was decided plus the latency (the felt gap).
+    felt_s: list[float] = field(default_factory=list)
+    early: int = 0  # answers ended early as whole short answers
+    acknowledged: int = 0  # long open answers acknowledged aloud while being written
 
 
 def open_components(options: VoiceOptions) -> Components:
@@ -85,7 +108,8 @@ def open_components(options: VoiceOptions) -> Components:
     except BaseException:
         mic.close()
         raise
-    return Components(mic, recognizer, speaker)
+    fast = recognizer.first if isinstance(recognizer, SecondOpinion) else recognizer
+    return Components(mic, recognizer, speaker, fast)
 
 
 class VoiceLoop:
@@ -105,6 +129,10 @@ class VoiceLoop:
         self._speech_ok = True
         self._pending_end: float | None = None  # when the last answer's end was detected
         self._pending_decode = 0.0  # the recognizer's share of the coming latency
+        self._pending_quiet: float | None = None  # quiet waited before the last answer's end was decided
+        #: Phrases the full recognizer would hear again (so the fast pass alone is not its answer).
+        self._second_looks = steering_phrases(self.grammar) | doubt_phrases(self.grammar)
+        self._early: tuple[Any, Transcript] | None = None  # (samples, transcript) the check decided on
 
     def _show(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -123,8 +151,11 @@ class VoiceLoop:
             latency = played.first_sample_at - self._pending_end
             self.result.latencies_s.append(latency)
             self.result.timings.append((latency, self._pending_decode))
+            if self._pending_quiet is not None:
+                self.result.felt_s.append(self._pending_quiet + latency)
         self._pending_end = None
         self._pending_decode = 0.0
+        self._pending_quiet = None
 
     def _handle(self, events: Sequence[Event]) -> None:
         from ..dialogue.conversation import Ask, RateChanged, Say
@@ -175,10 +206,12 @@ class VoiceLoop:
         dead = 0
         while not self.conv.done:
             ask = self.conv.current
-            utterance = self.parts.mic.listen()
+            self._early = None
+            utterance = self.parts.mic.listen(self._complete if self.parts.fast is not None else None)
             started = time.perf_counter()
             self.result.turns += 1
             self._pending_end = utterance.detected_at
+            self._pending_quiet = utterance.quiet_s if utterance.status is Status.SPEECH else None
             if utterance.status is Status.DEAD:
                 dead += 1
                 if dead >= DEAD_LIMIT:
@@ -193,11 +226,14 @@ class VoiceLoop:
                 self._record(ask, None, "no_input", started)
                 self._handle(events)
                 continue
-            heard = hear_audio(self.conv, self.parts.recognizer, utterance.samples, self.grammar)
+            heard = self._hear(utterance)
             transcript = heard.transcript
             self.result.decode_s.append(transcript.decode_s)
             self._pending_decode = transcript.decode_s
-            extra = {"transcript": transcript.as_json(), "speech_s": round(utterance.speech_s, 3)}
+            extra = {"transcript": transcript.as_json(), "speech_s": round(utterance.speech_s, 3),
+                     "quiet_s": round(utterance.quiet_s, 3)}
+            if utterance.early:
+                extra["ended_early"] = True
             if transcript.status is TranscriptStatus.OK:
                 self._show(f'(heard: "{transcript.text}")')
             elif transcript.status is TranscriptStatus.NO_MATCH:
@@ -205,6 +241,59 @@ class VoiceLoop:
             answer = transcript.text if transcript.status is TranscriptStatus.OK else None
             self._record(ask, answer, heard.received, started, extra)
             self._handle(heard.events)
+
+
+    def _complete(self, samples: Any) -> bool:
+        """The microphone's check (``Microphone.listen``): ``samples`` (a short answer, then
+        SHORT_QUIET_S of quiet) already hold a whole answer (``whole_answer``), so listening may end.
+        The fast pass's transcript is then the turn's, kept for it (the full recognizer would return
+        it unchanged: confident, and not a phrase it hears again)."""
+        phrases = phrases_for(self.conv.current, self.grammar)
+        if phrases is None or self.parts.fast is None:
+            return False  # the open question: a description, never ended early
+        heard = self.parts.fast.transcribe(samples, phrases)
+        whole = whole_answer(heard, self.conv.matcher, self._second_looks)
+        if whole:
+            self._early = (samples, heard)
+        return whole
+
+    def _hear(self, utterance: Utterance) -> Heard:
+        """One answer heard: the check's transcript when it ended the answer, else decoded now. A
+        long answer to the open question is acknowledged aloud while Moonshine writes it."""
+        if utterance.early and self._early is not None and self._early[0] is utterance.samples:
+            return hear_transcript(self.conv, self._early[1])
+        ack = self.conv.questions.phrases.texts.get(ACK_KEY)
+        if (ack is None or utterance.speech_s < ACK_AFTER_SPEECH_S
+                or phrases_for(self.conv.current, self.grammar) is not None):
+            return hear_audio(self.conv, self.parts.recognizer, utterance.samples, self.grammar)
+        decoded: list[Transcript] = []
+        failed: list[BaseException] = []
+
+        def decode() -> None:
+            try:
+                decoded.append(self.parts.recognizer.transcribe(utterance.samples, None))
+            except BaseException as exc:  # raised again in the session's thread
+                failed.append(exc)
+
+        worker = threading.Thread(target=decode, name="open-decode", daemon=True)
+        worker.start()
+        self._speak(ack.get(self.conv.locale))
+        self.result.acknowledged += 1
+        worker.join()
+        if failed:
+            raise failed[0]
+        return hear_transcript(self.conv, decoded[0])
+
+
+def whole_answer(heard: Transcript, matcher: Matcher, second_looks: Collection[str] = ()) -> bool:
+    """Is the fast constrained pass's ``heard`` a whole answer that may end listening early? Only a
+    yes or no heard at ``EARLY_CONFIDENCE`` (above the full recognizer's ``CROSS_CHECK_BELOW``, so it
+    would not second-guess it) and none of ``second_looks`` (steering and doubt phrases, which the
+    full recognizer hears again). Doubt, commands and anything less sure wait the whole --silence-ms."""
+    from ..nlu.base import Answer
+
+    return (heard.status is TranscriptStatus.OK and heard.confidence >= max(EARLY_CONFIDENCE, CROSS_CHECK_BELOW)
+            and heard.text not in second_looks and matcher.understand(heard.text).answer in (Answer.YES, Answer.NO))
 
 
 def run_voice_session(options: VoiceOptions, report: Path | None = None, out: TextIO = sys.stdout,
