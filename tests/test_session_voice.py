@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import cli_command
-from tests.filemic import asoundrc, env_for, recording
+from tests.filemic import asoundrc, env_for, recording, run_python
 from voice_triage.asr import models
 from voice_triage.dialogue.questions import load_questions
 
@@ -82,6 +82,11 @@ def test_spoken_noes_end_in_self_care(tmp_path: Path) -> None:
     assert record["decision"]["level"] == "self_care", done.stdout  # type: ignore[index]
     assert record["findings"]["unsure"] == []  # type: ignore[index]
     assert "Most back pain gets better" in done.stdout
+    # A whole spoken "no" ends after the short wait (0.5 s), not --silence-ms (0.8 s here).
+    noes = [t for t in record["turns"] if t.get("transcript", {}).get("text") == "no"]  # type: ignore[attr-defined]
+    early = [t for t in noes if t.get("ended_early")]
+    assert noes and len(early) >= len(noes) * 3 // 4, noes
+    assert all(t["quiet_s"] <= 0.55 for t in early) and all(t["quiet_s"] >= 0.75 for t in noes if t not in early)
 
 
 def test_recording_that_stops_early_ends_with_the_safety_message(tmp_path: Path) -> None:
@@ -127,3 +132,56 @@ def test_vosk_session_reaches_an_emergency(tmp_path: Path) -> None:
     _done, record, _played = session(tmp_path, spoken_answers("yes", "yes"), "--asr", "vosk")
     assert record["decision"]["level"] == "emergency"  # type: ignore[index]
     assert record["recognizer"] == "vosk"
+
+
+#: A voice session driven in-process with the real parts (file microphone, pocketsphinx + Moonshine,
+#: pyttsx3 to a file device), its question book given the acknowledgement (questions.yaml's
+#: ``phrases.acknowledge`` once the dialogue loader knows the key; here added to the loaded book).
+ACK_DRIVER = """
+import dataclasses, io, json
+from voice_triage.clinical.catalogue import load_rulebook
+from voice_triage.dialogue.book import Wording
+from voice_triage.dialogue.conversation import Conversation
+from voice_triage.dialogue.questions import load_questions
+from voice_triage.nlu.matcher import load_matcher
+from voice_triage.session.voice import ACK_KEY, VoiceLoop, VoiceOptions, open_components
+book = load_questions()
+if ACK_KEY not in book.phrases.texts:
+    texts = {**book.phrases.texts, ACK_KEY: Wording("Thank you. One moment.", "Thank you. One moment.")}
+    book = dataclasses.replace(book, phrases=dataclasses.replace(book.phrases, texts=texts))
+parts = open_components(VoiceOptions(asr="pocketsphinx", silence_ms=800, no_input_s=2.0))
+conv = Conversation(load_rulebook(), load_matcher(), book, "uk")
+out = io.StringIO()
+result = VoiceLoop(conv, parts, out=out).run()
+parts.close()
+print(json.dumps(dict(out=out.getvalue(), acknowledged=result.acknowledged, felt=result.felt_s)))
+"""
+
+
+def drive(tmp_path: Path, answers: list[str | float]) -> dict[str, object]:
+    home = tmp_path / "home"
+    asoundrc(home, recording(answers, tmp_path / "audio", voice="en-us", noise=NOISE), tmp_path / "played.raw")
+    done = run_python(home, ACK_DRIVER, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    data: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return data
+
+
+def test_a_long_open_answer_is_acknowledged_while_it_is_written(tmp_path: Path) -> None:
+    data = drive(tmp_path, [1.0, "my lower back hurts and the pain goes down my left leg", 3.0])
+    out = str(data["out"]).splitlines()
+    assert data["acknowledged"] == 1
+    opening = out.index("Tell me about your back pain.")
+    ack = out.index("Thank you. One moment.")
+    heard = next(i for i, line in enumerate(out) if line.startswith("(heard:"))
+    assert opening < ack < heard, out  # said straight after the answer, before its transcript
+    assert "back" in out[heard], out  # Moonshine's transcript, written while the thanks played
+    # The first sound after the description comes within about 1 s of its end (quiet waited included).
+    felt = [float(x) for x in data["felt"]]  # type: ignore[attr-defined]
+    assert felt and felt[0] < 1.5, felt
+
+
+def test_a_short_answer_is_not_acknowledged(tmp_path: Path) -> None:
+    data = drive(tmp_path, [1.0, "no", 3.0])
+    assert data["acknowledged"] == 0
+    assert "Thank you. One moment." not in str(data["out"])

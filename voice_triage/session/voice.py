@@ -234,6 +234,7 @@ class VoiceLoop:
                      "quiet_s": round(utterance.quiet_s, 3)}
             if utterance.early:
                 extra["ended_early"] = True
+                self.result.early += 1
             if transcript.status is TranscriptStatus.OK:
                 self._show(f'(heard: "{transcript.text}")')
             elif transcript.status is TranscriptStatus.NO_MATCH:
