@@ -73,7 +73,8 @@ class Probe:
 
 #: The keys of ``phrases`` in questions.yaml that are single sentences (the rest are pairs/tables).
 PHRASE_KEYS: Final = ("intro", "retry", "regroup", "unanswered", "slower", "faster", "louder", "quieter", "loudest",
-                      "stopped", "offer_repeat", "goodbye", "readback", "check", "go_back", "incomplete")
+                      "stopped", "offer_repeat", "goodbye", "readback", "check", "go_back", "incomplete",
+                      "acknowledge")
 
 
 @dataclass(frozen=True)

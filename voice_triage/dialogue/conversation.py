@@ -193,6 +193,10 @@ class Conversation:
         self.last_outcome = "end of input"
         return self._finish(reason)
 
+    def is_emergency(self, finding: str) -> bool:
+        """Whether ``finding`` is an emergency (cauda equina) finding: its "no" is never rushed."""
+        return self._plan.emergency(finding)
+
     def findings(self) -> Findings:
         """Findings collected so far, by status, in the rulebook's order."""
         return self._plan.findings()

@@ -28,6 +28,7 @@ from ..asr.factory import CROSS_CHECK_BELOW, SecondOpinion
 from ..audio.microphone import Complete, MicConfig, Microphone, Status, Utterance
 from ..audio.speaker import Played, Speaker
 from ..errors import DeviceError
+from ..nlu.base import Answer
 from ..settings import VOICE_BY_LOCALE, VoiceOptions
 from .turn import Heard, doubt_phrases, hear_audio, hear_transcript, open_listener, phrases_for, steering_phrases
 
@@ -254,6 +255,13 @@ class VoiceLoop:
             return False  # the open question: a description, never ended early
         heard = self.parts.fast.transcribe(samples, phrases)
         whole = whole_answer(heard, self.conv.matcher, self._second_looks)
+        ask = self.conv.current
+        if whole and ask is not None and self.conv.matcher.understand(heard.text).answer is Answer.NO and any(
+                self.conv.is_emergency(f) for f in ask.asks_about):
+            # A "no" to an emergency question waits the whole --silence-ms: without barge-in, a
+            # "no ... but I can't feel when I wipe" cut after "no" would lose the finding to the
+            # next prompt. A "yes" can end early: its parts are followed up one by one anyway.
+            whole = False
         if whole:
             self._early = (samples, heard)
         return whole
@@ -291,8 +299,6 @@ def whole_answer(heard: Transcript, matcher: Matcher, second_looks: Collection[s
     yes or no heard at ``EARLY_CONFIDENCE`` (above the full recognizer's ``CROSS_CHECK_BELOW``, so it
     would not second-guess it) and none of ``second_looks`` (steering and doubt phrases, which the
     full recognizer hears again). Doubt, commands and anything less sure wait the whole --silence-ms."""
-    from ..nlu.base import Answer
-
     return (heard.status is TranscriptStatus.OK and heard.confidence >= max(EARLY_CONFIDENCE, CROSS_CHECK_BELOW)
             and heard.text not in second_looks and matcher.understand(heard.text).answer in (Answer.YES, Answer.NO))
 
