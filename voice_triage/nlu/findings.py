@@ -127,6 +127,8 @@ class FindingReader:
         self._any_organ_word = frozenset(w for words in self._organ_words.values() for w in words)
         self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
         self._implies = st.implies or {}
+        self._happened = frozenset(w for text in st.happened for w in self.lex.words(text))
+        self._accidents = st.accidents
         self._bilateral = st.bilateral_finding
         self._bilateral_from = st.bilateral_from
         self._bilateral_also = st.bilateral_also
@@ -275,7 +277,7 @@ class FindingReader:
             if old is None or (match.present, not match.hedged, match.score, not match.supplied) > (
                     old.present, not old.hedged, old.score, not old.supplied):
                 best[match.id] = match
-        for derived in self._derived(clauses, words, best):
+        for derived in self._derived(clauses, words, best, topic):
             # What was said about a finding outranks what structure implies ("not both legs,
             # just my left leg is numb").
             old = best.get(derived.id)
@@ -284,11 +286,27 @@ class FindingReader:
         return tuple(best.values())
 
     def _derived(self, clauses: list[list[Token]], words: list[str],
-                 best: dict[str, FindingMatch]) -> list[FindingMatch]:
+                 best: dict[str, FindingMatch], topic: frozenset[str] = frozenset()) -> list[FindingMatch]:
         """Findings implied by structure rather than said in a phrase: the sensation loss of an
-        accident "without realising"; both legs when a leg finding is said of both; the back
+        accident "without realising" (and, on the bladder or bowel question, the accident itself:
+        "he didn't even know he'd done it"); both legs when a leg finding is said of both; the back
         pain of "my back ..." whatever is said of it."""
         out: list[FindingMatch] = []
+        unaware_at = find_seqs(words, self._unaware) if self._unaware else []
+        organs = {self._organ_of[f] for f in topic if f in self._organ_of}
+        if unaware_at and len(organs) == 1 and organs <= self._accidents.keys():
+            accident = self._accidents[next(iter(organs))]
+            cue = {i for s, e in unaware_at for i in range(s, e)}
+            organ = next(iter(organs))
+            # What happened, or the organ itself ("she doesn't notice she's peeing").
+            said = [i for i, w in enumerate(words)
+                    if (w in self._happened or w in self._organ_words.get(organ, ())) and i not in cue]
+            old = best.get(accident)
+            if said and (old is None or old.supplied or old.fragile):
+                tokens = [t for clause in clauses for t in clause]
+                lo, hi = min(said[0], unaware_at[0][0]), max(said[-1], unaware_at[-1][1] - 1)
+                shown = " ".join(t.shown for t in tokens[lo : hi + 1] if t.shown)
+                best[accident] = FindingMatch(accident, True, 1.0, shown, shown, (tokens[lo].at, tokens[hi].at))
         if self._possessed is not None and self._possessed not in best:
             tokens = [t for clause in clauses for t in clause]
             for i in range(1, len(words)):
@@ -298,7 +316,7 @@ class FindingReader:
                     out.append(FindingMatch(self._possessed, True, 1.0, shown, shown,
                                             (tokens[i - 1].at, tokens[i].at)))
                     break
-        unaware = bool(self._unaware) and bool(find_seqs(words, self._unaware))
+        unaware = bool(unaware_at)
         for match in list(best.values()):
             if not match.present:
                 continue
@@ -409,7 +427,8 @@ class FindingReader:
             # A supplied organ word would have followed the verb ("I can't [pee]"), so the "not"
             # just after the last word said is still inside the phrase.
             end = hit.end + 1 if hit.supplied and hit.cand.negated else hit.end
-            own = {r for r in resets if r == cue + 1 and words[r] in _PRONOUNS}
+            # An answer word is never followed by its object: "I am not, no, I know when I need to go".
+            own = {r for r in resets if r == cue + 1 and words[r] in _PRONOUNS and words[cue] not in INTERJECTIONS}
             return cue <= end and not any(cue < r <= hit.start for r in resets if r not in own)
 
         claimed: set[int] = set()

@@ -124,6 +124,12 @@ class Matcher:
                 # "hard to say", "can we stop": the words answer on their own, and the question's
                 # organ fills in nothing ("hard [to pee]").
                 findings, (answer, hedged, derived) = said, own
+        if (answer is Answer.YES and derived and topic
+                and not any(f.present and f.id in topic for f in findings)
+                and any(not f.present and not f.fragile and f.id in topic for f in findings)):
+            # "my waterworks are fine, it's my bowels, I've had an accident" to the bladder
+            # question: what was asked about is denied; the other finding is recorded, not a yes.
+            answer, hedged, derived = Answer.NO, False, True
         if answer is Answer.UNSURE and topic:
             # "maybe, I wake up all the time, I don't know if it's the back": doubt said anywhere in
             # the reply is about what the question asked.

@@ -253,6 +253,9 @@ class Structure:
     heads: dict[str, str] | None = None  # each organ's first word: what the question supplies first
     unaware: tuple[str, ...] = ()
     implies: dict[str, str] | None = None
+    #: On the bladder or bowel question, a happening said with an unaware cue is that organ's accident.
+    happened: frozenset[str] = frozenset()
+    accidents: dict[str, str] = field(default_factory=dict)
     bilateral_finding: str | None = None
     bilateral_from: frozenset[str] = frozenset()
     #: One-leg findings still true said of both legs, and the words that say them there.
@@ -314,9 +317,11 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         organ_of[fid(key, where)] = str(organ)
     unaware: tuple[str, ...] = ()
     implies: dict[str, str] = {}
+    happened: frozenset[str] = frozenset()
+    accidents: dict[str, str] = {}
     if "unaware" in table:
         entry = table["unaware"]
-        check_keys(entry, file, "structure.unaware", ["cues", "implies"])
+        check_keys(entry, file, "structure.unaware", ["cues", "implies"], ["happened", "accidents"])
         expander = _expander(doc, file)
         unaware = tuple(p.text for p in _expand_list(expander, entry["cues"], file, "structure.unaware.cues",
                                                       "unaware", entry.line))
@@ -325,6 +330,15 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         for key, value in entry["implies"].items():
             where = f"structure.unaware.implies.{key} (line {entry['implies'].lines[key]})"
             implies[fid(key, where)] = fid(value, where)
+        if "happened" in entry or "accidents" in entry:
+            where = f"structure.unaware (line {entry.line})"
+            if not ("happened" in entry and isinstance(entry.get("accidents"), LineDict)):
+                raise ContentError(file, where, "happened (words) and accidents (organ: finding id) go together")
+            happened = _words(entry["happened"], file, f"{where}: happened")
+            for organ, finding in entry["accidents"].items():
+                if organ not in organs:
+                    raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
+                accidents[str(organ)] = fid(finding, where)
     bilateral = _finding_and_words(table, file, "bilateral", {"from": "bilateral_from", "plural": "plural",
                                                                "sides": "sides"}, fid, optional=("also",))
     if bilateral:
@@ -353,4 +367,5 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         return frozenset(fid(v, where) for v in _words(table[key], file, where))
 
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
+                     happened=happened, accidents=accidents,
                      lasting=ids("lasting"), course=ids("course"))
