@@ -50,7 +50,7 @@ _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
 #: Pronouns that point back at a body part named earlier in the reply.
-_PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one"))  # "the left one"
+_PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one", "both"))  # "the left one", "both are"
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
 _PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
 
@@ -250,6 +250,13 @@ class FindingReader:
         words = [t.word for clause in clauses for t in clause]
         proxy = bool(self.lex.proxy) and bool(find_seqs(words, self.lex.proxy))
         last_site: frozenset[str] = frozenset()  # the body-part word last named, for "it" / "they"
+        # In a description (no question to supply an organ), the bladder or bowel named last: "when
+        # I go for a number two I don't feel it, and I had a little accident" is about the bowel.
+        focus: frozenset[str] = frozenset()
+        # Only the words of that organ alone ("backpassage" is also the saddle's).
+        shared = {w for organ, ws in self._organ_words.items() for w in ws
+                  if any(w in other for name, other in self._organ_words.items() if name != organ)}
+        exclusive_words = {organ: self._organ_words.get(organ, frozenset()) - shared for organ in self._exclusive}
         for clause in clauses:
             for piece in self.split(clause):
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
@@ -257,15 +264,24 @@ class FindingReader:
                 here = implied
                 if last_site and any(w in _PRONOUNS_OF_SITES for w in said):
                     # "my inner thighs, they feel numb"; "just the one leg, it's numb": the part
-                    # named earlier in the reply, before the question's own organ.
-                    here = last_site
+                    # named earlier in the reply, before the question's own organ; the bladder or
+                    # bowel by any of its words ("a number two ... I don't feel it come out").
+                    here = next((ws for ws in exclusive_words.values() if last_site <= ws), last_site)
+                elif not implied and focus and not any(w in self._any_organ_word for w in said):
+                    here = focus
+                own = False
+                if not implied and here is implied:
+                    named = [ws for ws in exclusive_words.values() if set(said) & ws]
+                    if len(named) == 1:  # the piece names the bladder or the bowel, and no other
+                        here, own = named[0], True
                 for w in said:  # the word itself: "they" are the inner thighs, not any saddle word
                     if w in self._any_organ_word:
                         last_site = frozenset((w,))
-                mentions.extend(self._match_piece(piece, here, proxy, after, topic))
+                    focus = next((ws for ws in exclusive_words.values() if w in ws), focus)
+                mentions.extend(self._match_piece(piece, here, proxy, after, topic, own))
         mentions = when(mentions) if when is not None else mentions
         for match in list(mentions):
-            if match.id == self._bilateral and match.present and not match.supplied:
+            if match.id == self._bilateral and match.present:
                 # "both legs feel weak" is weakness in a leg too: a both-legs phrase that says
                 # one of a one-leg finding's words (structure.bilateral.also) is that finding too.
                 spoken = set(words[match.at[0] : match.at[1] + 1])
@@ -337,11 +353,17 @@ class FindingReader:
 
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
                      proxy: bool = False, after: list[str] | None = None,
-                     topic: frozenset[str] = frozenset()) -> list[FindingMatch]:
+                     topic: frozenset[str] = frozenset(), own_organ: bool = False) -> list[FindingMatch]:
+        """The findings of one piece. ``implied``: organ words it may leave out; ``own_organ``: they
+        are the organ the piece itself names (a description), and may be said far from the rest."""
         words = [t.word for t in piece]
+        # The bladder or bowel this piece is about, when the question or the reply says so.
+        focus_organ = next((o for o in self._exclusive if implied and implied <= self._organ_words.get(o, frozenset())),
+                           None)
         # Another organ named here takes the topic's place ("no, but my bladder is fine" on the
         # bowel question); the topic's own organ named ("erections, I mean") does not.
-        named_organ = any(w in organ for organ in self._organ_words.values() if organ != implied for w in words) \
+        named_organ = any(w in organ for organ in self._organ_words.values()
+                          if not (implied and implied <= organ) for w in words) \
             or any(w in self.lex.other_sites for w in words)  # "my hands tingle": not [legs]
         # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
         # free-standing one starts a hedge ("not really", "not sure").
@@ -365,7 +387,7 @@ class FindingReader:
         # organ itself and says at least one other word of the phrase that is not an everyday word.
         gaps: dict[int, str] = {}
         if implied and not named_organ:
-            for word in implied - said_words:
+            for word in implied if own_organ else implied - said_words:
                 for c in self._index.get(word, ()):
                     rest = self._candidates[c].words - {word}
                     # The question supplies for its own findings ("it's numb" on the one-leg
@@ -379,7 +401,10 @@ class FindingReader:
         for c in sorted({*ready, *gaps}):
             cand = self._candidates[c]
             need = cand.words
-            if c in gaps and not cand.words <= said_words:
+            # The organ word may be said but far from the rest ("when I go for a poo I kind of
+            # don't feel it happening, and I had a little accident"): then it is supplied too.
+            if c in gaps and (not cand.words <= said_words
+                              or self._place(cand, positions, scores, content_at) is None):
                 gap = gaps[c]
                 said = cand.words - {gap}
                 strong = said - self.lex.not_alone - self._auxiliaries
@@ -404,6 +429,11 @@ class FindingReader:
         # A phrase inside a longer one is the longer one's; a supplied hit is not inside it (its
         # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
         hits = [h for h in hits if h.supplied or not any(h.positions < o.positions for o in hits)]
+        if not topic:
+            # In a description the organ supplied is only the reply's last one: a word another
+            # phrase says in full is that phrase's ("my bladder is fine, I had a car accident").
+            hits = [h for h in hits if not h.supplied or not any(
+                not o.supplied and h.positions < o.positions for o in hits)]
         if not hits:
             return []
         # A hedge whose words are a finding's own ("I can't tell if my bladder is full") states the
@@ -447,6 +477,10 @@ class FindingReader:
                 continue
             if self._other_organ(words, hit):
                 continue  # "I didn't feel the poo come out" is not a bladder finding
+            organ = self._organ_of.get(hit.cand.finding)
+            if (organ in self._exclusive and focus_organ not in (None, organ)
+                    and not hit.cand.words & self._organ_words.get(organ, frozenset())):
+                continue  # "a number two ... I don't feel it come out": about the bowel, not the bladder
             scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
             if not hit.cand.negated:
                 # "pain past the knee, no numbness": a cue inside the phrase whose next word is
@@ -527,8 +561,11 @@ class FindingReader:
         if near & own:
             return False
         # Only organs a phrase could be mistaken between (bladder and bowel): "I wet myself, my
-        # bum is numb" names the bottom, which takes nothing from the bladder.
+        # bum is numb" names the bottom, which takes nothing from the bladder. Between those two,
+        # the whole clause counts: "when I go for a number two I do not feel it come out".
         exclusive = self._exclusive
+        if organ in exclusive and not set(words) & own:
+            near = set(words)
         return organ in exclusive and any(
             near & other for name, other in self._organ_words.items() if name != organ and name in exclusive)
 
