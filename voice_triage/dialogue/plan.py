@@ -102,6 +102,8 @@ class Plan:
                     self.record(f, Status.PRESENT)
                 elif reply is Reply.UNSURE:
                     self.record(f, Status.UNSURE)
+                elif reply is Reply.UNANSWERED:
+                    self.record(f, Status.PRESENT)  # stated, and its read-back never answered (rule 9)
                 # "no": not what they meant; its own question is still on the agenda
         elif step.role is Role.REGROUP:
             if reply is not Reply.NO:
