@@ -49,6 +49,9 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: A reported answer ("she says no", "he said yes") ends its clause when a new subject follows.
+_REPORTED_ANSWERS: Final = frozenset(("yes", "yeah", "no", "nope", "nah"))
+_SAYS: Final = frozenset(("says", "said", "say", "saying", "tells", "told"))
 #: Pronouns that point back at a body part named earlier in the reply.
 _PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one", "both"))  # "the left one", "both are"
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
@@ -223,6 +226,9 @@ class FindingReader:
             run += 1
         if 0 < run < len(words) and words[run] in _SUBJECTS:
             cuts.add(run)
+        # "she says no, she can feel everything": an answer word reported, then a new subject.
+        cuts.update(i + 1 for i in range(run, len(words) - 1)
+                    if words[i] in _REPORTED_ANSWERS and words[i + 1] in _SUBJECTS and i and words[i - 1] in _SAYS)
         breaker_spans = find_seqs(words, self.lex.breakers)
         drop = {i for s, e in breaker_spans for i in range(s, e)}
         pieces: list[list[Token]] = [[]]
@@ -469,8 +475,9 @@ class FindingReader:
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
-            if self._about_someone_else(words, hit) and (
-                    (hit.cand.finding in self._history and not proxy) or self._self_contrast(words, hit, after or [])):
+            if (self._about_someone_else(words, hit) and (
+                    (hit.cand.finding in self._history and not proxy) or self._self_contrast(words, hit, after or [])
+            )) or (self._others_after(words, hit) and self._self_contrast(words, hit, after or [])):
                 # "my mum had cancer": not the person's own history. A symptom said of someone
                 # else is the patient's (a carer: "his privates feel numb") unless the speaker sets
                 # themself against it ("my wife had numbness down there, but I haven't").
@@ -579,6 +586,10 @@ class FindingReader:
                 if any(w in self.lex.cues for w in near):
                     return True
         return False
+
+    def _others_after(self, words: list[str], hit: _Hit) -> bool:
+        """Another person is named just after the finding ("brittle bones run in my family")."""
+        return any(w in self.lex.others for w in words[hit.end + 1 : hit.end + 6])
 
     def _about_someone_else(self, words: list[str], hit: _Hit) -> bool:
         """Another person is named before the finding and the person never comes back into it."""

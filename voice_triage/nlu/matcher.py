@@ -130,6 +130,14 @@ class Matcher:
             # "my waterworks are fine, it's my bowels, I've had an accident" to the bladder
             # question: what was asked about is denied; the other finding is recorded, not a yes.
             answer, hedged, derived = Answer.NO, False, True
+        lead = self._strip_fillers([t.word for t in tokens])[:1]
+        if (answer is Answer.YES and not derived and topic and not (lead and lead[0] in INTERJECTIONS)
+                and not any(f.present and f.id in topic for f in findings)
+                and any(not f.present and not f.supplied and f.id in topic for f in findings)):
+            # "I know when I need to go, yeah" to "have you lost the feeling?": a yes after the
+            # words agrees with their denial of what was asked, where a leading yes would answer.
+            # Neither is taken: the question is asked again.
+            answer, hedged, derived = None, False, False
         if answer is Answer.UNSURE and topic:
             # "maybe, I wake up all the time, I don't know if it's the back": doubt said anywhere in
             # the reply is about what the question asked.

@@ -119,7 +119,10 @@ class Marks:
         here = self.piece_of.get(f.at[0], -1)
         stops = self.current | self.resets
         for s, e in self.past + self.chronic:
-            if self.piece_of.get(s, -2) != here:
+            there = self.piece_of.get(s, -2)
+            if there == here + 1 and not self._about_other(there, f):
+                return True  # "I was in a car accident, but that was ten years ago"
+            if there != here:
                 continue
             blocked = self._between(f.at[1], s, stops) if s > f.at[1] else self._between(e - 1, f.at[0], stops)
             if not blocked:
