@@ -39,6 +39,8 @@ MAX_WORDS: Final = 120
 _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 #: Single words that change the voice wherever they are said ("yes, but slower").
 _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
+#: Words that start a new statement after a comma, not a list item.
+_NEW_STATEMENT: Final = frozenset({"bit", "abit", "like", "slightly", "quite", "very", "really", "kind", "sort"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
@@ -89,7 +91,9 @@ class Matcher:
                 answered = bool(clauses) and clauses[-1][-1].word in INTERJECTIONS
                 # A list after a comma keeps its negation ("no numbness, tingling or weakness"); a part
                 # with its own subject is a new clause ("no fever, it's just my back").
-                subject = found[0].word in self._subjects
+                # So is one that starts with a degree or a likeness ("not himself, a bit feverish";
+                # "feels strange, like no feeling"): a new statement, not the next item of a list.
+                subject = found[0].word in self._subjects or found[0].word in _NEW_STATEMENT
                 if clauses and index > 0 and not (lone or answered or subject or self._lone(clauses[-1])):
                     clauses[-1].extend(found)  # a comma inside a list keeps negation scope
                 else:
