@@ -49,6 +49,8 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: Words that join a new clause on ("..., and I had a bad chest infection").
+_JOINERS: Final = frozenset(("and", "also", "plus", "then", "so"))
 #: A reported answer ("she says no", "he said yes") ends its clause when a new subject follows.
 _REPORTED_ANSWERS: Final = frozenset(("yes", "yeah", "no", "nope", "nah"))
 _SAYS: Final = frozenset(("says", "said", "say", "saying", "tells", "told"))
@@ -432,6 +434,12 @@ class FindingReader:
             heads = [h for h in group if (h.cand.words - set(positions)) & self._heads]
             if heads and len(heads) < len(group):
                 hits = [h for h in hits if h not in group or h in heads]
+        # A phrase's words never span a new clause with its own subject and verb ("my back is sore
+        # and I had a bad chest infection" says no sore chest).
+        # Only a clause joined on by "and": "when I wipe, I can't feel the paper" is one statement.
+        clause_starts = [r for r, _ in find_seqs(words, self.lex.resets)
+                         if words[r] in _PRONOUNS and r and words[r - 1] in _JOINERS]
+        hits = [h for h in hits if not any(h.start < r < h.end for r in clause_starts)]
         # A phrase inside a longer one is the longer one's; a supplied hit is not inside it (its
         # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
         hits = [h for h in hits if h.supplied or not any(h.positions < o.positions for o in hits)]
@@ -470,8 +478,13 @@ class FindingReader:
         claimed: set[int] = set()
         for hit in hits:
             if hit.cand.negated:
-                inside = [c for c in cues if hit.start <= c <= hit.end + (1 if hit.supplied else 0)]
+                # The word after a supplied phrase may be its own cue ("it's not [coming]"), never
+                # an answer word ending the reply ("I haven't lost any feeling, no").
+                inside = [c for c in cues if hit.start <= c <= hit.end or (
+                    hit.supplied and c == hit.end + 1 and words[c] not in INTERJECTIONS)]
                 before = [c for c in cues if c < hit.start and in_scope(c, hit)]
+                if hit.supplied:  # only a cue next to the words said is a supplied phrase's own (below)
+                    before = [c for c in before if c >= hit.start - 1]
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
@@ -500,7 +513,8 @@ class FindingReader:
             if hit.supplied and hit.cand.negated:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
-                scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end + 1]
+                scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end or (
+                    c == hit.end + 1 and words[c] not in INTERJECTIONS)]
             hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
             # A phrase that carries its own negation ("can't pee") is present when negated and
             # absent in its plain form ("I can pee"); any other phrase is absent when negated.

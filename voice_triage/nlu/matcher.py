@@ -25,7 +25,7 @@ from ..settings import MAX_TEXT_CHARS
 from .answers import AnswerReader, spans_of
 from .base import Answer, FindingMatch, RateChange, Understanding
 from .durations import DurationReader
-from .findings import INTERJECTIONS, FindingReader
+from .findings import INTERJECTIONS, FindingReader, find_seqs
 from .grammar import Grammar, Lexicon, Token, load_grammar
 from .tense import TenseReader
 
@@ -65,6 +65,8 @@ class Matcher:
                        for organ, words in st.organs.items()}
         # The context (back pain, leg pain) is what the person has, whenever it began.
         self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of)
+        self._organ_of = st.organ_of
+        self._reasons = {f: frozenset(tuple(self.lex.words(t)) for t in texts) for f, texts in st.explained.items()}
 
     def _key(self, text: str) -> str:
         return " ".join(self.lex.words(text))
@@ -94,6 +96,9 @@ class Matcher:
                 # So is one that starts with a degree or a likeness ("not himself, a bit feverish";
                 # "feels strange, like no feeling"): a new statement, not the next item of a list.
                 subject = found[0].word in self._subjects or found[0].word in _NEW_STATEMENT
+                # A part with a negation of its own starts its own scope ("stiff and achy, no pain
+                # down my legs"); "no numbness, tingling or weakness" keeps the list's.
+                subject = subject or found[0].word in self.lex.cues
                 if clauses and index > 0 and not (lone or answered or subject or self._lone(clauses[-1])):
                     clauses[-1].extend(found)  # a comma inside a list keeps negation scope
                 else:
@@ -104,6 +109,7 @@ class Matcher:
         marks = self._tense.marks(tokens, pieces, frozenset(topic))
         findings = self._reader.findings(clauses, implied, frozenset(topic), marks.apply)
         findings = marks.improving(self._with_duration(findings, tokens, pieces))
+        findings = self._explained(findings, [t.word for t in tokens])
         answer, hedged, derived = self._answers.read(tokens, pieces, findings)
         if answer in (None, Answer.YES) and marks.over_now(findings):
             # "I had a bladder problem years ago but not now", "nothing new there": what was asked
@@ -134,6 +140,10 @@ class Matcher:
             # "my waterworks are fine, it's my bowels, I've had an accident" to the bladder
             # question: what was asked about is denied; the other finding is recorded, not a yes.
             answer, hedged, derived = Answer.NO, False, True
+        elif answer is Answer.YES and derived and topic and self._other_organs_only(findings, topic):
+            # "the numbness is in my toes" to the saddle question: a finding of another body part
+            # is recorded, but it answers nothing about what was asked: asked again, never a no.
+            answer, hedged, derived = None, False, False
         lead = self._strip_fillers([t.word for t in tokens])[:1]
         if (answer is Answer.YES and not derived and topic and not (lead and lead[0] in INTERJECTIONS)
                 and not any(f.present and f.id in topic for f in findings)
@@ -156,6 +166,25 @@ class Matcher:
             # yes, and the other parts are then asked one by one (clinical-spec.md, Questions).
             answer, hedged, derived = Answer.YES, False, True
         return Understanding(text, answer, findings, rate, hedged, derived)
+
+    def _explained(self, findings: tuple[FindingMatch, ...], words: list[str]) -> tuple[FindingMatch, ...]:
+        """A finding said with its reason ("lost weight, but I've been dieting") is not the
+        unexplained finding the spec means: absent for its own question, nothing ruled out elsewhere."""
+        if not any(f.present and f.id in self._reasons for f in findings):
+            return findings
+        def given(fid: str) -> bool:  # "I am not doing a diet" gives no reason
+            return any(not self.lex.cues.intersection(words[max(0, s - 3) : s])
+                       for s, _ in find_seqs(words, self._reasons[fid]))
+
+        return tuple(replace(f, present=False, hedged=False, own_question_only=True)
+                     if f.present and f.id in self._reasons and given(f.id) else f for f in findings)
+
+    def _other_organs_only(self, findings: tuple[FindingMatch, ...], topic: Sequence[str]) -> bool:
+        """Every finding stated is of a body part the question is not about (and has one)."""
+        asked = {self._organ_of[f] for f in topic if f in self._organ_of}
+        said = [f for f in findings if f.present and f.id not in self._context]
+        return bool(asked and said) and all(f.id in self._organ_of and self._organ_of[f.id] not in asked
+                                            for f in said)
 
     def _asks_back(self, text: str, topic: Sequence[str] = ()) -> bool:
         """A typed sentence ending in "?" that starts with a question word (answers.yaml), and

@@ -267,6 +267,8 @@ class Structure:
     owners: frozenset[str] = frozenset()
     not_before: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # true once true: never put in the past (nlu/tense.py)
+    #: Findings the spec calls unexplained, and the reasons that explain them ("on a diet").
+    explained: dict[str, tuple[str, ...]] = field(default_factory=dict)
     course: frozenset[str] = frozenset()  # about the pain's course: ruled out by "getting better"
 
 
@@ -297,7 +299,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     known = set(finding_ids)
     table = doc["structure"]
     check_keys(table, file, "structure", ["organs", "organ_of"],
-               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course"])
+               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -366,6 +368,18 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
         where = f"structure.{key} (line {table.lines[key]})"
         return frozenset(fid(v, where) for v in _words(table[key], file, where))
 
+    explained: dict[str, tuple[str, ...]] = {}
+    if "explained" in table:
+        entry = table["explained"]
+        where = f"structure.explained (line {table.lines['explained']})"
+        if not isinstance(entry, LineDict):
+            raise ContentError(file, where, "expected a mapping of finding ids to templates")
+        expander = _expander(doc, file)
+        for key, templates in entry.items():
+            at = f"structure.explained.{key} (line {entry.lines[key]})"
+            explained[fid(key, at)] = tuple(p.text for p in _expand_list(expander, templates, file, at, key,
+                                                                            entry.lines[key]))
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
+                     explained=explained,
                      happened=happened, accidents=accidents,
                      lasting=ids("lasting"), course=ids("course"))
