@@ -49,6 +49,8 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: Negation cues that only ever answer, never belong to a phrase's own negation.
+_ANSWER_ONLY: Final = frozenset(("nope", "nah", "naw"))
 #: Words that join a new clause on ("..., and I had a bad chest infection").
 _JOINERS: Final = frozenset(("and", "also", "plus", "then", "so"))
 #: A reported answer ("she says no", "he said yes") ends its clause when a new subject follows.
@@ -58,6 +60,14 @@ _SAYS: Final = frozenset(("says", "said", "say", "saying", "tells", "told"))
 _PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one", "both"))  # "the left one", "both are"
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
 _PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
+
+
+#: Prefixes that make a word its opposite: "bearable" is never a misspelt "unbearable".
+_NEGATING_PREFIXES: Final = ("un", "in", "im", "dis", "non")
+
+
+def _antonym(word: str, other: str) -> bool:
+    return any(a == p + b for p in _NEGATING_PREFIXES for a, b in ((word, other), (other, word)))
 
 
 def _stem(word: str) -> str:
@@ -198,7 +208,7 @@ class FindingReader:
         if base is not None:  # "needed pads", "she's wetted herself": a form no template has
             return self.lex.lemmas.get(base, base), 1.0
         best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_MIN_SCORE)
-        if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues:
+        if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues or _antonym(word, best[0]):
             return word, 1.0
         return self.lex.lemmas.get(best[0], best[0]), best[1] / 100.0
 
@@ -475,14 +485,16 @@ class FindingReader:
             own = {r for r in resets if r == cue + 1 and words[r] in _PRONOUNS and words[cue] not in INTERJECTIONS}
             return cue <= end and not any(cue < r <= hit.start for r in resets if r not in own)
 
+        # "nope", "nah": answer words only, never the negation a phrase carries ("nope, feel it fine").
+        phrase_cues = [c for c in cues if words[c] not in _ANSWER_ONLY]
         claimed: set[int] = set()
         for hit in hits:
             if hit.cand.negated:
                 # The word after a supplied phrase may be its own cue ("it's not [coming]"), never
                 # an answer word ending the reply ("I haven't lost any feeling, no").
-                inside = [c for c in cues if hit.start <= c <= hit.end or (
+                inside = [c for c in phrase_cues if hit.start <= c <= hit.end or (
                     hit.supplied and c == hit.end + 1 and words[c] not in INTERJECTIONS)]
-                before = [c for c in cues if c < hit.start and in_scope(c, hit)]
+                before = [c for c in phrase_cues if c < hit.start and in_scope(c, hit)]
                 if hit.supplied:  # only a cue next to the words said is a supplied phrase's own (below)
                     before = [c for c in before if c >= hit.start - 1]
                 claimed.update(inside or before[-1:])
@@ -501,7 +513,8 @@ class FindingReader:
             if (organ in self._exclusive and focus_organ not in (None, organ)
                     and not hit.cand.words & self._organ_words.get(organ, frozenset())):
                 continue  # "a number two ... I don't feel it come out": about the bowel, not the bladder
-            scoped = [c for c in cues if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
+            scoped = [c for c in (phrase_cues if hit.cand.negated else cues)
+                      if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
             if not hit.cand.negated:
                 # "pain past the knee, no numbness": a cue inside the phrase whose next word is
                 # another finding's is that finding's denial, not this one's.

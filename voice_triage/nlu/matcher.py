@@ -99,6 +99,8 @@ class Matcher:
                 # A part with a negation of its own starts its own scope ("stiff and achy, no pain
                 # down my legs"); "no numbness, tingling or weakness" keeps the list's.
                 subject = subject or found[0].word in self.lex.cues
+                # A command on its own after a comma is its own clause ("can't do this now, stop").
+                subject = subject or self._answers.whole.get(tuple(t.word for t in found)) in _NOT_STATEMENTS
                 if clauses and index > 0 and not (lone or answered or subject or self._lone(clauses[-1])):
                     clauses[-1].extend(found)  # a comma inside a list keeps negation scope
                 else:
@@ -121,9 +123,12 @@ class Matcher:
         if denied:
             findings = tuple(f for f in findings if not (f.supplied and not f.present))
             answer, hedged, derived = self._answers.read(tokens, pieces, findings)
-            if answer is Answer.YES and not derived and not spans_of(words, self._answers.cues["yes"]):
+            lead = self._strip_fillers(list(words))[:1]
+            if answer is Answer.YES and not derived and (
+                    not spans_of(words, self._answers.cues["yes"]) or not (lead and lead[0] in INTERJECTIONS)):
                 # "I can feel it fine" to "have you lost the feeling?": "I can" is no yes here,
-                # and a transcript's "can" may be a "can't": ask again rather than guess.
+                # and a transcript's "can" may be a "can't": ask again rather than guess. So is a
+                # yes that agrees with it ("I can feel it, yes"), where a leading yes would answer.
                 answer, hedged, derived = None, False, False
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
@@ -140,7 +145,8 @@ class Matcher:
             # "my waterworks are fine, it's my bowels, I've had an accident" to the bladder
             # question: what was asked about is denied; the other finding is recorded, not a yes.
             answer, hedged, derived = Answer.NO, False, True
-        elif answer is Answer.YES and derived and topic and self._other_organs_only(findings, topic):
+        elif answer is Answer.YES and derived and topic and (
+                self._other_organs_only(findings, topic) or self._duration_only(findings, topic)):
             # "the numbness is in my toes" to the saddle question: a finding of another body part
             # is recorded, but it answers nothing about what was asked: asked again, never a no.
             answer, hedged, derived = None, False, False
@@ -178,6 +184,13 @@ class Matcher:
 
         return tuple(replace(f, present=False, hedged=False, own_question_only=True)
                      if f.present and f.id in self._reasons and given(f.id) else f for f in findings)
+
+    def _duration_only(self, findings: tuple[FindingMatch, ...], topic: Sequence[str]) -> bool:
+        """The only finding stated is how long the pain has lasted, on another question ("they've
+        been like that for years" about the knees, to the legs question)."""
+        said = [f for f in findings if f.present and f.id not in self._context]
+        finding = self._durations.finding if self._durations is not None else None
+        return bool(said) and finding not in topic and all(f.id == finding for f in said)
 
     def _other_organs_only(self, findings: tuple[FindingMatch, ...], topic: Sequence[str]) -> bool:
         """Every finding stated is of a body part the question is not about (and has one)."""
