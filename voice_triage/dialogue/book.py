@@ -13,16 +13,8 @@ from typing import Final
 
 from ..clinical.catalogue import Locale, Rulebook, Tier
 
-
-class QuestionKind(str, Enum):
-    """How a question is answered (and which phrases a recognizer listens for)."""
-
-    OPEN = "open"
-    YES_NO = "yes_no"
-    CONFIRM = "confirm"
-
-    def __str__(self) -> str:  # front ends print and compare the bare value ("yes_no")
-        return self.value
+# Defined with the other shared records (nlu/base.py: the grammar needs it too); re-exported here.
+from ..nlu.base import QuestionKind as QuestionKind
 
 
 class Section(str, Enum):

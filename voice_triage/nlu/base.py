@@ -34,6 +34,17 @@ class RateChange(str, Enum):
     QUIETER = "quieter"
 
 
+class QuestionKind(str, Enum):
+    """How a question is answered (and which phrases a recognizer listens for)."""
+
+    OPEN = "open"
+    YES_NO = "yes_no"
+    CONFIRM = "confirm"
+
+    def __str__(self) -> str:  # front ends print and compare the bare value ("yes_no")
+        return self.value
+
+
 #: Allowed values, derived from the enums (the grammar's required sections).
 ANSWER_KINDS: tuple[str, ...] = tuple(a.value for a in Answer)
 RATE_KINDS: tuple[str, ...] = tuple(r.value for r in RateChange)

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Sequence
 from typing import Final
 
-from .base import ANSWER_KINDS, RATE_KINDS
+from .base import ANSWER_KINDS, RATE_KINDS, Answer, QuestionKind
 from .lexicon import Lexicon, Token
 from .phrases import (
     ANSWERS_FILE,
@@ -52,12 +52,12 @@ __all__ = [
     "load_symptoms",
 ]
 
-#: The question kinds a recognizer constraint is built for (questions.QuestionKind values).
-QUESTION_KINDS: Final = ("open", "yes_no", "confirm")
+#: The question kinds a recognizer constraint is built for.
+QUESTION_KINDS: Final = tuple(k.value for k in QuestionKind)
 
 
 #: The answers a question turns on; every other spoken kind steers the conversation.
-REPLY_KINDS: Final = ("yes", "no", "unsure")
+REPLY_KINDS: Final = tuple(a.value for a in (Answer.YES, Answer.NO, Answer.UNSURE))
 
 
 class Grammar:
