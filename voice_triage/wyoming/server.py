@@ -59,6 +59,12 @@ class TriageService:
         self._speakers: dict[str, Speaker] = {}
 
     def new_conversation(self, locale: Locale) -> Conversation:
+        from ..asr.sphinx import reset_adaptation
+
+        with self._asr_lock:
+            # As a session does: pocketsphinx forgets what the last conversation adapted it to, so
+            # what a caller hears does not depend on who talked to the server before.
+            reset_adaptation()
         return Conversation(self.book, self.matcher, self.questions, locale, offer_repeat=False)
 
     async def synthesize(self, text: str, voice: str) -> Rendered:
