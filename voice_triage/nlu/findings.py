@@ -188,6 +188,13 @@ class FindingReader:
                 self._candidates.append(_Candidate(fid, content, negated=False, absent_only=False, normal=True))
         unique = list(dict.fromkeys(self._candidates))
         self._candidates = unique
+        # The words each organ's phrases use: a phrase of one organ made only of words the other's
+        # phrases use too ("nothing comes out") is the other's when the reply is about the other.
+        self._phrase_words: dict[str, frozenset[str]] = {}
+        for cand in unique:
+            organ = self._organ_of.get(cand.finding)
+            if organ is not None:
+                self._phrase_words[organ] = self._phrase_words.get(organ, frozenset()) | cand.words
         self._also = {f: frozenset(w for text in words for w in self.lex.words(text))
                       for f, words in self._bilateral_also.items()}
         for i, cand in enumerate(unique):
@@ -328,6 +335,10 @@ class FindingReader:
         out: list[FindingMatch] = []
         unaware_at = find_seqs(words, self._unaware) if self._unaware else []
         organs = {self._organ_of[f] for f in topic if f in self._organ_of}
+        # "I honestly don't know, I haven't been since Tuesday": a "don't know" that is doubt
+        # says nothing of an accident.
+        doubt = {i for s, e in find_seqs(words, self.lex.hedges) for i in range(s, e)}
+        unaware_at = [(s, e) for s, e in unaware_at if not doubt.intersection(range(s, e))]
         if unaware_at and len(organs) == 1 and organs <= self._accidents.keys():
             accident = self._accidents[next(iter(organs))]
             cue = {i for s, e in unaware_at for i in range(s, e)}
@@ -511,7 +522,8 @@ class FindingReader:
                 continue  # "I didn't feel the poo come out" is not a bladder finding
             organ = self._organ_of.get(hit.cand.finding)
             if (organ in self._exclusive and focus_organ not in (None, organ)
-                    and not hit.cand.words & self._organ_words.get(organ, frozenset())):
+                    and not set(words) & self._organ_words.get(organ, frozenset())
+                    and hit.cand.words <= self._phrase_words.get(focus_organ, frozenset())):
                 continue  # "a number two ... I don't feel it come out": about the bowel, not the bladder
             scoped = [c for c in (phrase_cues if hit.cand.negated else cues)
                       if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]

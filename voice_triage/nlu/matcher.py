@@ -40,7 +40,7 @@ _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 #: Single words that change the voice wherever they are said ("yes, but slower").
 _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
 #: Words that start a new statement after a comma, not a list item.
-_NEW_STATEMENT: Final = frozenset({"bit", "abit", "like", "slightly", "quite", "very", "really", "kind", "sort"})
+_NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "really"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
@@ -93,14 +93,16 @@ class Matcher:
                 answered = bool(clauses) and clauses[-1][-1].word in INTERJECTIONS
                 # A list after a comma keeps its negation ("no numbness, tingling or weakness"); a part
                 # with its own subject is a new clause ("no fever, it's just my back").
-                # So is one that starts with a degree or a likeness ("not himself, a bit feverish";
-                # "feels strange, like no feeling"): a new statement, not the next item of a list.
+                # So is one that starts with a degree ("not himself, a bit feverish"): a new
+                # statement, not the next item of a list. Not "like": "numb when I wee, like I can't
+                # tell if anything's happening" goes on with the same statement.
                 subject = found[0].word in self._subjects or found[0].word in _NEW_STATEMENT
                 # A part with a negation of its own starts its own scope ("stiff and achy, no pain
                 # down my legs"); "no numbness, tingling or weakness" keeps the list's.
                 subject = subject or found[0].word in self.lex.cues
-                # A command on its own after a comma is its own clause ("can't do this now, stop").
-                subject = subject or self._answers.whole.get(tuple(t.word for t in found)) in _NOT_STATEMENTS
+                # A stop on its own after a comma is its own clause ("can't do this now, stop"); a
+                # lone "sorry" is an apology there, not "pardon?".
+                subject = subject or self._answers.whole.get(tuple(t.word for t in found)) is Answer.STOP
                 if clauses and index > 0 and not (lone or answered or subject or self._lone(clauses[-1])):
                     clauses[-1].extend(found)  # a comma inside a list keeps negation scope
                 else:
