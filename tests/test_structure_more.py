@@ -59,3 +59,14 @@ def test_both_legs_said_weak_is_leg_weakness_too() -> None:
     _, present = read("both legs have gone really weak")
     assert present.get("both_legs_neuro") and present.get("leg_weakness")
     assert not read("both my feet are numb")[1].get("leg_weakness")
+
+
+def test_a_cue_belongs_to_the_nearest_phrase_after_it() -> None:
+    # "no weight loss, eating fine": the "no" is the weight loss's, not a "not eating".
+    _, present = read("no weight loss, eating fine, no night sweats")
+    assert present.get("weight_loss") is False and not present.get("unwell")
+
+
+def test_nothing_like_the_usual_is_a_difference_not_a_denial() -> None:
+    _, present = read("its getting worse, nothing like my usual back pain")
+    assert present.get("back_pain") is True and present.get("severe_worsening_pain") is True

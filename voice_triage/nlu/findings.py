@@ -508,6 +508,10 @@ class FindingReader:
                 before = [c for c in phrase_cues if c < hit.start and in_scope(c, hit)]
                 if hit.supplied:  # only a cue next to the words said is a supplied phrase's own (below)
                     before = [c for c in before if c >= hit.start - 1]
+                # A cue with another phrase between it and this one is that phrase's: "no weight
+                # loss, eating fine" is no "not eating".
+                others = {p for o in hits if o is not hit for p in o.positions}
+                before = [c for c in before if not any(c < p < hit.start for p in others)]
                 claimed.update(inside or before[-1:])
         out: list[FindingMatch] = []
         for hit in hits:
@@ -527,6 +531,9 @@ class FindingReader:
                 continue  # "a number two ... I don't feel it come out": about the bowel, not the bladder
             scoped = [c for c in (phrase_cues if hit.cand.negated else cues)
                       if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
+            if hit.cand.negated:  # its own cue is not one with another phrase before it
+                between = {p for o in hits if o is not hit for p in o.positions}
+                scoped = [c for c in scoped if c >= hit.start or not any(c < p < hit.start for p in between)]
             if not hit.cand.negated:
                 # "pain past the knee, no numbness": a cue inside the phrase whose next word is
                 # another finding's is that finding's denial, not this one's.
