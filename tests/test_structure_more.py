@@ -70,3 +70,14 @@ def test_a_cue_belongs_to_the_nearest_phrase_after_it() -> None:
 def test_nothing_like_the_usual_is_a_difference_not_a_denial() -> None:
     _, present = read("its getting worse, nothing like my usual back pain")
     assert present.get("back_pain") is True and present.get("severe_worsening_pain") is True
+
+
+def test_a_hedged_denial_is_a_checked_no_never_doubt() -> None:
+    # "I don't think ..." is the spec's hedged no: checked once on an emergency question, and in a
+    # description it rules nothing out (the question is still asked).
+    u = load_matcher().understand("i dont think its numb round my bottom", ASKS["saddle"])
+    assert u.answer is Answer.NO and u.hedged
+    described = load_matcher().understand("sore back, i dont think ive lost any weight")
+    weight = next(f for f in described.findings if f.id == "weight_loss")
+    assert not weight.present and weight.own_question_only
+    assert load_matcher().understand("i dont think so, but my bum is numb", ASKS["saddle"]).answer is Answer.YES

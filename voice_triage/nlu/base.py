@@ -61,7 +61,8 @@ class FindingMatch:
     span: str
     clause: str = ""
     at: tuple[int, int] = field(default=(-1, -1), compare=False)
-    #: Said with doubt ("I might have a fever"): reported present, recorded as unsure.
+    #: Said with doubt ("I might have a fever"): reported present, recorded as unsure. On an absent
+    #: finding: denied with doubt ("I don't think I've lost weight"), a hedged no.
     hedged: bool = False
     #: Absent only because a negation is missing ("I can pee" for the phrase "can't pee"): one
     #: "n't" a speech recognizer may have dropped, so a spoken reply does not rule it out.

@@ -478,6 +478,7 @@ class FindingReader:
         covered = {p for h in hits if not h.supplied for p in h.positions}
         hedge_spans = [(s, e) for s, e in hedge_spans if not covered & set(range(s, e))]
         hedged_at = {i for s, e in hedge_spans for i in range(s, e)}
+        doubtful_spans = {(s, e) for s, e in find_seqs(words, self.lex.doubtful_no)} & set(hedge_spans)
         hits = [h for h in hits if not h.positions & hedged_at]
         if not hits:
             return []
@@ -547,12 +548,18 @@ class FindingReader:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
                 scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end or (
                     c == hit.end + 1 and words[c] not in INTERJECTIONS)]
-            hedged = any(s <= hit.end and not any(s < r <= hit.start for r in resets) for s, _ in hedge_spans)
+            # A hedged denial's object is the clause right after it ("I don't think | I've lost").
+            doubting = [(s, e) for s, e in hedge_spans if s <= hit.end and not any(
+                s < r <= hit.start for r in resets if not ((s, e) in doubtful_spans and r == e))]
+            hedged = bool(doubting)
+            # "I don't think I've lost any weight": only a hedged denial in scope, of a plain phrase.
+            doubtful_no = hedged and not hit.cand.negated and not hit.cand.normal and all(
+                (s, e) in doubtful_spans for s, e in doubting)
             # A phrase that carries its own negation ("can't pee") is present when negated and
             # absent in its plain form ("I can pee"); any other phrase is absent when negated.
             free = [c for c in scoped if c not in claimed]
             present = bool(scoped) if hit.cand.negated else not free
-            present = present or hedged  # doubt never becomes "absent"
+            present = False if doubtful_no else present or hedged  # doubt never becomes "absent"
             if hit.cand.normal:
                 if free or hedged:
                     continue  # "it doesn't feel normal down there": not read either way, asked again
@@ -573,8 +580,9 @@ class FindingReader:
             span = " ".join(t.shown for t in piece[first : hit.end + 1] if t.shown)
             clause = " ".join(t.shown for t in piece if t.shown)
             out.append(FindingMatch(hit.cand.finding, present, round(hit.score, 3), span, clause,
-                                    (piece[first].at, piece[hit.end].at), hedged and present,
+                                    (piece[first].at, piece[hit.end].at), (hedged and present) or doubtful_no,
                                     fragile=hit.cand.negated and not present, supplied=hit.supplied,
+                                    own_question_only=doubtful_no and not present,
                                     contracted=not present and bool(free) and all(
                                         words[c] == "not" and not piece[c].shown for c in free)))
         return out

@@ -76,6 +76,7 @@ class Lexicon:
         self.better = self._word_set(doc.get("better") or (), expander)
         self.current = self._word_set(doc.get("current") or (), expander)
         self.onset: frozenset[str] = frozenset(doc.get("onset") or ())
+        self.doubtful_no = self._word_set(doc.get("doubtful_no") or (), expander)
 
     def _word_set(self, templates: Iterable[str], expander: Expander) -> frozenset[tuple[str, ...]]:
         return frozenset(

@@ -160,6 +160,11 @@ class Matcher:
             # words agrees with their denial of what was asked, where a leading yes would answer.
             # Neither is taken: the question is asked again.
             answer, hedged, derived = None, False, False
+        if answer is Answer.NO and derived and topic and any(
+                not f.present and f.hedged and f.id in topic for f in findings):
+            # "I don't think it's numb down there": a no said with doubt, checked once on an
+            # emergency question like "I don't think so".
+            hedged = True
         if answer is Answer.UNSURE and topic:
             # "maybe, I wake up all the time, I don't know if it's the back": doubt said anywhere in
             # the reply is about what the question asked.

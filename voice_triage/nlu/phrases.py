@@ -212,7 +212,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
     optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy", "perception",
-                "past", "over", "chronic", "better", "current", "onset"]
+                "past", "over", "chronic", "better", "current", "onset", "doubtful_no"]
     check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
     for key in ("contractions", "numbers", "lemmas"):
         if not isinstance(doc[key], dict):
