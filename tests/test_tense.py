@@ -85,3 +85,11 @@ def test_improving_pain_rules_out_only_the_pains_course(question: str, text: str
 def test_improving_pain_keeps_every_symptom() -> None:
     _, present, _ = read("both my legs are numb but it's getting better", "legs")
     assert present.get("both_legs_neuro") is True
+
+
+@pytest.mark.parametrize("text", ["i leak when i cough, and my legs are fine now",
+                                  "i keep leaking and my back is fine now",
+                                  "i leak when i cough but my legs have been fine since"])
+def test_an_over_marker_about_another_part_says_nothing_of_the_finding(text: str) -> None:
+    answer, present, _ = read(text, "bladder")
+    assert present.get("urinary_incontinence") is True and answer is Answer.YES, (text, present)

@@ -64,7 +64,8 @@ class Matcher:
         organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
                        for organ, words in st.organs.items()}
         # The context (back pain, leg pain) is what the person has, whenever it began.
-        self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of)
+        self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of,
+                                  frozenset(w for text in st.possessed_words for w in self.lex.words(text)))
         self._organ_of = st.organ_of
         self._reasons = {f: frozenset(tuple(self.lex.words(t)) for t in texts) for f, texts in st.explained.items()}
 

@@ -48,12 +48,14 @@ class TenseReader:
     """The lexicon's time markers and the structure's lasting, course and organ words."""
 
     def __init__(self, lex: Lexicon, lasting: frozenset[str], course: frozenset[str],
-                 organ_words: dict[str, frozenset[str]], organ_of: dict[str, str]) -> None:
+                 organ_words: dict[str, frozenset[str]], organ_of: dict[str, str],
+                 other_parts: frozenset[str] = frozenset()) -> None:
         self.lex = lex
         self.lasting = lasting
         self.course = course
-        self._organ_words = organ_words
+        self.organ_words = organ_words
         self.organ_of = organ_of
+        self.other_parts = other_parts  # "my back": a body part that is no organ of a finding
 
     def _negated(self, words: Sequence[str], start: int) -> bool:
         if words[start] in self.lex.cues:
@@ -63,7 +65,7 @@ class TenseReader:
     def said_of(self, piece: list[Token], findings: list[FindingMatch]) -> tuple[set[str], set[str]]:
         """The organs a clause names and the findings read in it."""
         at = {t.at for t in piece}
-        organs = {organ for t in piece for organ, words in self._organ_words.items() if t.word in words}
+        organs = {organ for t in piece for organ, words in self.organ_words.items() if t.word in words}
         return organs, {f.id for f in findings if f.at[0] in at and f.present and f.id not in self.course}
 
     def marks(self, tokens: list[Token], pieces: list[list[Token]], topic: frozenset[str] = frozenset()) -> Marks:
@@ -101,6 +103,7 @@ class Marks:
         self.topic_organs = {reader.organ_of[f] for f in topic if f in reader.organ_of}
         self._said: list[tuple[set[str], set[str]]] = []
         self._put_past: set[str] = set()
+        self._mentions: list[FindingMatch] = []
 
     @staticmethod
     def _between(lo: int, hi: int, marks: set[int]) -> bool:
@@ -115,12 +118,22 @@ class Marks:
         mine = {of[f.id]} if f is not None and f.id in of else set()
         return bool(ids - ({f.id} if f is not None else set()) or organs - mine - self.topic_organs)
 
+    def _others_at(self, f: FindingMatch) -> set[int]:
+        """Where another body part or another finding is named (what an over marker after them is about)."""
+        of = self.reader.organ_of
+        mine = self.reader.organ_words.get(of[f.id], frozenset()) if f.id in of else frozenset()
+        parts = {t.at for piece in self.pieces for t in piece
+                 if (t.word in self.reader.other_parts or any(t.word in ws for ws in self.reader.organ_words.values()))
+                 and t.word not in mine}
+        course = self.reader.course
+        return parts | {g.at[0] for g in self._mentions if g.present and g.id != f.id and g.id not in course}
+
     def _in_past(self, f: FindingMatch) -> bool:
         here = self.piece_of.get(f.at[0], -1)
         stops = self.current | self.resets
         for s, e in self.past + self.chronic:
             there = self.piece_of.get(s, -2)
-            if there == here + 1 and not self._about_other(there, f):
+            if there > here and not any(self._about_other(n, f) for n in range(here + 1, there + 1)):
                 return True  # "I was in a car accident, but that was ten years ago"
             if there != here:
                 continue
@@ -129,10 +142,12 @@ class Marks:
                 return True
         for s, _e in self.over:
             there = self.piece_of.get(s, -2)
-            if there == here and s > f.at[1] and not self._between(f.at[1], s, self.current):
+            # In its own clause, only when nothing new begins between ("I leak when I cough, and my
+            # legs are fine now" says nothing of the leaking).
+            if there == here and s > f.at[1] and not self._between(f.at[1], s, self.current | self._others_at(f)):
                 return True
-            if there == here + 1 and not self._about_other(there, f):
-                return True
+            if there > here and not any(self._about_other(n, f) for n in range(here + 1, there + 1)):
+                return True  # "..., but that's been going on for years, nothing new"
         return False
 
     def apply(self, mentions: list[FindingMatch]) -> list[FindingMatch]:
@@ -140,6 +155,7 @@ class Marks:
         if not (self.past or self.over or self.chronic):
             return mentions
         self._said = [self.reader.said_of(piece, mentions) for piece in self.pieces]
+        self._mentions = mentions
         out: list[FindingMatch] = []
         for f in mentions:
             # How long and how bad are the pain's course, which only improving rules out ("bad
