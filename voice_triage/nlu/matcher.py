@@ -49,7 +49,7 @@ class Matcher:
     """Maps an utterance to an answer, a rate change and findings (see the module docstring)."""
 
     def __init__(self, grammar: Grammar, context_ids: frozenset[str] = frozenset(),
-                 history_ids: frozenset[str] = frozenset()) -> None:
+                 history_ids: frozenset[str] = frozenset(), emergency_ids: frozenset[str] = frozenset()) -> None:
         self.lex: Lexicon = grammar.lexicon
         self._rates = {self._key(p.text): RateChange(k) for k, ps in grammar.rates.items() for p in ps}
         self._reader = FindingReader(grammar, history_ids)
@@ -65,7 +65,8 @@ class Matcher:
                        for organ, words in st.organs.items()}
         # The context (back pain, leg pain) is what the person has, whenever it began.
         self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of,
-                                  frozenset(w for text in st.possessed_words for w in self.lex.words(text)))
+                                  frozenset(w for text in st.possessed_words for w in self.lex.words(text)),
+                                  guarded=emergency_ids - st.new_only)
         self._organ_of = st.organ_of
         self._reasons = {f: frozenset(tuple(self.lex.words(t)) for t in texts) for f, texts in st.explained.items()}
 
@@ -127,7 +128,9 @@ class Matcher:
             findings = tuple(f for f in findings if not (f.supplied and not f.present))
             answer, hedged, derived = self._answers.read(tokens, pieces, findings)
             lead = self._strip_fillers(list(words))[:1]
-            if answer is Answer.YES and not derived and (
+            if answer in (None, Answer.YES) and marks.over_now(findings):
+                answer, hedged, derived = Answer.NO, False, True  # as above: what was asked is over
+            elif answer is Answer.YES and not derived and (
                     not spans_of(words, self._answers.cues["yes"]) or not (lead and lead[0] in INTERJECTIONS)):
                 # "I can feel it fine" to "have you lost the feeling?": "I can" is no yes here,
                 # and a transcript's "can" may be a "can't": ask again rather than guess. So is a
@@ -285,4 +288,5 @@ def load_matcher() -> Matcher:
     findings = load_rulebook().findings.values()
     context = frozenset(f.id for f in findings if f.tier is Tier.CONTEXT)
     history = frozenset(f.id for f in findings if f.tier is Tier.RISK)
-    return Matcher(load_grammar(), context, history)
+    emergency = frozenset(f.id for f in findings if f.tier in (Tier.EMERGENCY, Tier.LIFE_THREAT))
+    return Matcher(load_grammar(), context, history, emergency)

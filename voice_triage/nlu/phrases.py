@@ -267,6 +267,7 @@ class Structure:
     owners: frozenset[str] = frozenset()
     not_before: frozenset[str] = frozenset()
     lasting: frozenset[str] = frozenset()  # true once true: never put in the past (nlu/tense.py)
+    new_only: frozenset[str] = frozenset()  # defined as new or recent: a chronic mention is not one
     #: Findings the spec calls unexplained, and the reasons that explain them ("on a diet").
     explained: dict[str, tuple[str, ...]] = field(default_factory=dict)
     course: frozenset[str] = frozenset()  # about the pain's course: ruled out by "getting better"
@@ -299,7 +300,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     known = set(finding_ids)
     table = doc["structure"]
     check_keys(table, file, "structure", ["organs", "organ_of"],
-               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained"])
+               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -380,6 +381,6 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             explained[fid(key, at)] = tuple(p.text for p in _expand_list(expander, templates, file, at, key,
                                                                             entry.lines[key]))
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
-                     explained=explained,
+                     explained=explained, new_only=ids("new_only"),
                      happened=happened, accidents=accidents,
                      lasting=ids("lasting"), course=ids("course"))

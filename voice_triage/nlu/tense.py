@@ -49,13 +49,16 @@ class TenseReader:
 
     def __init__(self, lex: Lexicon, lasting: frozenset[str], course: frozenset[str],
                  organ_words: dict[str, frozenset[str]], organ_of: dict[str, str],
-                 other_parts: frozenset[str] = frozenset()) -> None:
+                 other_parts: frozenset[str] = frozenset(), guarded: frozenset[str] = frozenset()) -> None:
         self.lex = lex
         self.lasting = lasting
         self.course = course
         self.organ_words = organ_words
         self.organ_of = organ_of
         self.other_parts = other_parts  # "my back": a body part that is no organ of a finding
+        # Emergency findings the spec does not define as new: only "it's gone now" puts them in the
+        # past; "I've had numbness down there for years, always been like that" stays numbness.
+        self.guarded = guarded
 
     def _negated(self, words: Sequence[str], start: int) -> bool:
         if words[start] in self.lex.cues:
@@ -131,7 +134,7 @@ class Marks:
     def _in_past(self, f: FindingMatch) -> bool:
         here = self.piece_of.get(f.at[0], -1)
         stops = self.current | self.resets
-        for s, e in self.past + self.chronic:
+        for s, e in [] if f.id in self.reader.guarded else self.past + self.chronic:
             there = self.piece_of.get(s, -2)
             if there > here and not any(self._about_other(n, f) for n in range(here + 1, there + 1)):
                 return True  # "I was in a car accident, but that was ten years ago"
