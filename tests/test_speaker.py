@@ -111,3 +111,28 @@ def test_a_crashed_synthesis_helper_is_replaced_and_the_text_still_spoken() -> N
     assert after.duration_s > 1.0 and np.abs(after.samples.astype(np.int32)).max() > 3000
     assert espeak_worker.helper_pid() not in (None, pid)
     assert abs(render("Call 999 now.").duration_s - before.duration_s) < 0.05
+
+
+def test_a_forked_process_starts_its_own_synthesis_helper() -> None:
+    """A replay worker forked after the parent rendered must not talk to the parent's helper over
+    the same pipe (the answers would interleave)."""
+    import os
+
+    from voice_triage.audio import espeak_worker
+
+    render("Thank you.")
+    parent_helper = espeak_worker.helper_pid()
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            ok = render("Is the pain worse at night?").duration_s > 1.0
+            mine = espeak_worker.helper_pid()
+            os.write(write_end, f"{int(ok)} {mine}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    ok, mine = os.read(read_end, 64).decode().split()
+    os.waitpid(child, 0)
+    assert ok == "1" and int(mine) != parent_helper
+    assert render("Thank you.").duration_s > 0.3  # the parent's helper still answers

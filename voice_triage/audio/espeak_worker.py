@@ -124,6 +124,7 @@ class _Helper:
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         env = {**os.environ, PULSE_SERVER_ENV: NO_SOUND_SERVER, "PYTHONPATH": path}
+        self.owner = os.getpid()  # a forked child (a replay worker) must not share this pipe
         self.process = subprocess.Popen(
             [sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, env=env, close_fds=True)
@@ -189,7 +190,7 @@ _helper: _Helper | None = None
 def _stop_helper() -> None:
     global _helper
     with _LOCK:
-        if _helper is not None:
+        if _helper is not None and _helper.owner == os.getpid():
             _helper.close()
             _helper = None
 
@@ -198,6 +199,8 @@ def _ask(request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     global _helper
     with _LOCK:
         last = ""
+        if _helper is not None and _helper.owner != os.getpid():
+            _helper = None  # inherited through fork: the parent's helper; this process starts its own
         for _attempt in range(ATTEMPTS):
             if _helper is None:
                 try:
