@@ -140,6 +140,11 @@ class FindingReader:
         self._organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
                              for organ, words in st.organs.items()}
         self._any_organ_word = frozenset(w for words in self._organ_words.values() for w in words)
+        # The bladder's and the bowel's words that no other organ has ("backpassage" is also the
+        # saddle's): what a description's focus on one of them is known by.
+        shared = {w for organ, ws in self._organ_words.items() for w in ws
+                  if any(w in other for name, other in self._organ_words.items() if name != organ)}
+        self._exclusive_words = {organ: self._organ_words.get(organ, frozenset()) - shared for organ in self._exclusive}
         self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
         self._implies = st.implies or {}
         self._happened = frozenset(w for text in st.happened for w in self.lex.words(text))
@@ -258,6 +263,11 @@ class FindingReader:
                 pieces[-1].append(tok)
         return [p for p in pieces if p]
 
+    @property
+    def organ_words(self) -> dict[str, frozenset[str]]:
+        """Each organ's words, normalised (``structure.organs``)."""
+        return self._organ_words
+
     def topic_words(self, topic: Sequence[str]) -> frozenset[str]:
         """The organ a question is about, as words a reply may leave out: on the bladder question
         "I can't hold it" is about pee, "I've had an accident" on the bowel question about poo."""
@@ -278,10 +288,7 @@ class FindingReader:
         # In a description (no question to supply an organ), the bladder or bowel named last: "when
         # I go for a number two I don't feel it, and I had a little accident" is about the bowel.
         focus: frozenset[str] = frozenset()
-        # Only the words of that organ alone ("backpassage" is also the saddle's).
-        shared = {w for organ, ws in self._organ_words.items() for w in ws
-                  if any(w in other for name, other in self._organ_words.items() if name != organ)}
-        exclusive_words = {organ: self._organ_words.get(organ, frozenset()) - shared for organ in self._exclusive}
+        exclusive_words = self._exclusive_words
         for clause in clauses:
             for piece in self.split(clause):
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
@@ -458,8 +465,8 @@ class FindingReader:
         # A phrase's words never span a new clause with its own subject and verb ("my back is sore
         # and I had a bad chest infection" says no sore chest).
         # Only a clause joined on by "and": "when I wipe, I can't feel the paper" is one statement.
-        clause_starts = [r for r, _ in find_seqs(words, self.lex.resets)
-                         if words[r] in _PRONOUNS and r and words[r - 1] in _JOINERS]
+        resets = [s for s, _ in find_seqs(words, self.lex.resets)]
+        clause_starts = [r for r in resets if words[r] in _PRONOUNS and r and words[r - 1] in _JOINERS]
         hits = [h for h in hits if not any(h.start < r < h.end for r in clause_starts)]
         # A phrase inside a longer one is the longer one's; a supplied hit is not inside it (its
         # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
@@ -485,7 +492,6 @@ class FindingReader:
         cues = [i for i, w in enumerate(words) if w in self.lex.cues and i not in hedged_at]
         # "can't stop it leaking", "won't go away": the cue negates the verb, not the symptom.
         inverted = {i for i in cues if self._inverts(words, i)}
-        resets = [s for s, _ in find_seqs(words, self.lex.resets)]
         sites = {w for w in words if w in self.lex.other_sites}
 
         def in_scope(cue: int, hit: _Hit) -> bool:

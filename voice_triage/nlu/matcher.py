@@ -61,8 +61,7 @@ class Matcher:
         self._question_words = frozenset(w for q in grammar.question_words for w in self.lex.words(q))
         self._durations = DurationReader.from_doc(self.lex.durations_doc, "negation.yaml")
         st = grammar.structure
-        organ_words = {organ: frozenset(w for text in words for w in self.lex.words(text))
-                       for organ, words in st.organs.items()}
+        organ_words = self._reader.organ_words
         # The context (back pain, leg pain) is what the person has, whenever it began.
         self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of,
                                   frozenset(w for text in st.possessed_words for w in self.lex.words(text)),

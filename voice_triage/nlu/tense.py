@@ -8,9 +8,11 @@ those says the finding. This reader gives each present finding a time from the s
 * A **past** marker ("years ago", "used to", "as a child", "in 2009") in the finding's clause, with
   no word of the present ("now", "still", "again") or a new clause between them, puts the finding
   in the past. So does an **over** marker ("not now", "it's cleared up", "nothing new") that is not
-  itself negated ("it hasn't cleared up"), after the finding in its clause, or alone in the next
-  clause ("..., but that's settled now"): a clause naming a body part or a finding of its own is about
-  that ("but my leg is fine now" says nothing of the bladder).
+  itself negated ("it hasn't cleared up"), after the finding in its clause with no other body part or
+  finding named between, or in a later clause about nothing else ("..., but that's settled now"): a
+  clause naming a body part or a finding of its own is about that ("but my leg is fine now" says
+  nothing of the bladder). Emergency findings the spec does not define as new (``guarded``) are put
+  in the past only by an over marker.
 * A finding put in the past answers its own question "no" (``own_question_only``): in a description
   it rules nothing out, so the question is still asked. Findings that stay true once true (a cancer,
   tuberculosis, injecting drugs; symptoms.yaml ``structure.lasting``) are never put in the past.
@@ -59,6 +61,9 @@ class TenseReader:
         # Emergency findings the spec does not define as new: only "it's gone now" puts them in the
         # past; "I've had numbness down there for years, always been like that" stays numbness.
         self.guarded = guarded
+        # The first words of every marker: most replies have none, and skip the rest (hot path).
+        self._starts = frozenset(seq[0] for seqs in (lex.past, lex.over, lex.chronic, lex.better)
+                                 for seq in seqs if seq)
 
     def _negated(self, words: Sequence[str], start: int) -> bool:
         if words[start] in self.lex.cues:
@@ -74,6 +79,8 @@ class TenseReader:
     def marks(self, tokens: list[Token], pieces: list[list[Token]], topic: frozenset[str] = frozenset()) -> Marks:
         """The time markers of one utterance (``pieces``: its clauses, as the finding reader splits them)."""
         words = [t.word for t in tokens]
+        if self._starts.isdisjoint(words) and not any(_YEAR.match(w) for w in words):
+            return Marks(self, pieces, topic, [], [], [], False, set(), set())
         past = find_seqs(words, self.lex.past)
         past += [(i, i + 1) for i, w in enumerate(words) if _YEAR.match(w) and i and words[i - 1] in _YEAR_BEFORE]
         # "it started a year ago", "ever since my fall years ago": when something current began.

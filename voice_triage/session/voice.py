@@ -254,14 +254,13 @@ class VoiceLoop:
         if phrases is None or self.parts.fast is None:
             return False  # the open question: a description, never ended early
         heard = self.parts.fast.transcribe(samples, phrases)
-        whole = whole_answer(heard, self.conv.matcher, self._second_looks)
         ask = self.conv.current
-        if whole and ask is not None and self.conv.matcher.understand(heard.text).answer is Answer.NO and any(
-                self.conv.is_emergency(f) for f in ask.asks_about):
-            # A "no" to an emergency question waits the whole --silence-ms: without barge-in, a
-            # "no ... but I can't feel when I wipe" cut after "no" would lose the finding to the
-            # next prompt. A "yes" can end early: its parts are followed up one by one anyway.
-            whole = False
+        # A "no" to an emergency question waits the whole --silence-ms: without barge-in, a "no ...
+        # but I can't feel when I wipe" cut after "no" would lose the finding to the next prompt. A
+        # "yes" can end early: its parts are followed up one by one anyway.
+        urgent = ask is not None and any(self.conv.is_emergency(f) for f in ask.asks_about)
+        whole = whole_answer(heard, self.conv.matcher, self._second_looks,
+                             (Answer.YES,) if urgent else (Answer.YES, Answer.NO))
         if whole:
             self._early = (samples, heard)
         return whole
@@ -294,13 +293,15 @@ class VoiceLoop:
         return hear_transcript(self.conv, decoded[0])
 
 
-def whole_answer(heard: Transcript, matcher: Matcher, second_looks: Collection[str] = ()) -> bool:
+def whole_answer(heard: Transcript, matcher: Matcher, second_looks: Collection[str] = (),
+                 answers: Collection[Answer] = (Answer.YES, Answer.NO)) -> bool:
     """Is the fast constrained pass's ``heard`` a whole answer that may end listening early? Only a
     yes or no heard at ``EARLY_CONFIDENCE`` (above the full recognizer's ``CROSS_CHECK_BELOW``, so it
     would not second-guess it) and none of ``second_looks`` (steering and doubt phrases, which the
-    full recognizer hears again). Doubt, commands and anything less sure wait the whole --silence-ms."""
+    full recognizer hears again), and one of ``answers``. Doubt, commands and anything less sure wait
+    the whole --silence-ms."""
     return (heard.status is TranscriptStatus.OK and heard.confidence >= max(EARLY_CONFIDENCE, CROSS_CHECK_BELOW)
-            and heard.text not in second_looks and matcher.understand(heard.text).answer in (Answer.YES, Answer.NO))
+            and heard.text not in second_looks and matcher.understand(heard.text).answer in answers)
 
 
 def run_voice_session(options: VoiceOptions, report: Path | None = None, out: TextIO = sys.stdout,
