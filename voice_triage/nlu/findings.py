@@ -161,12 +161,13 @@ class FindingReader:
         self._candidates: list[_Candidate] = []
         self._index: dict[str, list[int]] = defaultdict(list)
         owner: dict[tuple[frozenset[str], bool], str] = {}
+        skip = self.lex.ignore | self.lex.cues
         for absent_only, table in ((False, grammar.findings), (True, grammar.absent_only)):
             for fid, phrases in table.items():
                 for phrase in phrases:
                     words = self.lex.words(phrase.text)
-                    content = frozenset(w for w in words if w not in self.lex.ignore and w not in self.lex.cues)
-                    negated = any(w in self.lex.cues for w in words)
+                    content = frozenset(words) - skip
+                    negated = not self.lex.cues.isdisjoint(words)
                     if not content:
                         raise ContentError(phrase.file, f"line {phrase.line}", f"{phrase.text!r} has no content words")
                     if len(content) == 1 and content <= self.lex.not_alone:

@@ -8,6 +8,7 @@ Loaded by ``grammar_phrases.load_lexicon``.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -17,6 +18,9 @@ from ..content import LineDict
 from .templates import Expander
 
 _TOKEN_RE: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+#: Bound on each word cache: the grammar's vocabulary is a few thousand words, and what people say
+#: adds to it; past the bound words are normalised each time (slower) rather than memory growing.
+_CACHE_WORDS: Final = 50_000
 
 
 class Token(NamedTuple):
@@ -40,6 +44,7 @@ class Lexicon:
         self.numbers: dict[str, str] = {str(k): str(v) for k, v in doc["numbers"].items()}
         self.lemmas: dict[str, str] = {str(k): str(v) for k, v in doc["lemmas"].items()}
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._chunks: dict[str, tuple[str, ...]] = {}
         self.cues: frozenset[str] = frozenset(doc["cues"])
         self.ignore: frozenset[str] = frozenset(doc["ignore"]) - self.cues
         self.hesitations: frozenset[str] = frozenset(doc["hesitations"])
@@ -65,6 +70,10 @@ class Lexicon:
         self.rewrite_first: dict[str, list[tuple[int, dict[tuple[str, ...], tuple[str, ...]]]]] = {
             first: sorted(by_len.items(), key=lambda item: -item[0]) for first, by_len in by_first.items()
         }
+        # A quick "nothing to rewrite": most phrases hold a rewrite's first word ("my", "the") but
+        # not its first two words, so the run scan below is skipped for them.
+        self._rewrite_single = frozenset(src[0] for src, _ in self.rewrites if len(src) == 1)
+        self._rewrite_pairs = frozenset((src[0], src[1]) for src, _ in self.rewrites if len(src) > 1)
         self.hedges = self._word_set(doc["hedges"], expander)
         self.breakers = self._word_set(doc["breakers"], expander)
         self.resets = self._word_set(doc["resets"], expander)
@@ -103,21 +112,40 @@ class Lexicon:
             # "back's", "bladder's": a possessive or "is", so the stem ("it's" is a contraction above).
             word = word[:-2] if word.endswith("'s") and len(word) > 2 else word
             result = (self.lemmas.get(word, word),)
-        if len(self._cache) < 50_000:
+        if len(self._cache) < _CACHE_WORDS:
             self._cache[raw] = result
         return result
 
     def words(self, text: str) -> list[str]:
-        """Normalised words of clean lower-case text such as an expanded phrase (fast path)."""
-        out = [w for raw in _TOKEN_RE.findall(text) if raw not in self.hesitations for w in self._word(raw)]
+        """Normalised words of clean lower-case text such as an expanded phrase (fast path).
+
+        Tens of thousands of expanded phrases are read at load, made of a few hundred distinct
+        words: each space-separated chunk is normalised once (a token never spans a space).
+        """
+        out: list[str] = []
+        for chunk in text.split():
+            got = self._chunks.get(chunk)
+            out.extend(self._chunk(chunk) if got is None else got)
+        if self.rewrite_first.keys().isdisjoint(out):
+            return out
         result: list[str] = []
         for start, n, target in self._rewrites(out):
             result.extend(out[start : start + n] if target is None else target)
         return result
 
+    def _chunk(self, chunk: str) -> tuple[str, ...]:
+        got = self._chunks.get(chunk)
+        if got is None:
+            got = tuple(w for raw in _TOKEN_RE.findall(chunk) if raw not in self.hesitations for w in self._word(raw))
+            if len(self._chunks) < _CACHE_WORDS:
+                self._chunks[chunk] = got
+        return got
+
     def _rewrites(self, words: list[str]) -> list[tuple[int, int, tuple[str, ...] | None]]:
         """The words in runs: (start, length, replacement or None to keep them), longest rewrite first."""
-        if not any(w in self.rewrite_first for w in words):
+        if self.rewrite_first.keys().isdisjoint(words) or (
+            self._rewrite_single.isdisjoint(words) and self._rewrite_pairs.isdisjoint(itertools.pairwise(words))
+        ):
             return [(0, len(words), None)]
         runs: list[tuple[int, int, tuple[str, ...] | None]] = []
         i = kept = 0
