@@ -211,3 +211,21 @@ def test_structure_is_loaded_strictly(tmp_path: Path) -> None:
         with pytest.raises(ContentError) as info:
             load_structure(ids, write(tmp_path, bad, "bad.yaml"))
         assert "bad.yaml" in str(info.value) and needle in str(info.value)
+
+
+def test_no_shipped_phrase_loses_a_word_to_the_hesitations() -> None:
+    """A hesitation word is dropped from what people say, so a phrase holding one reads as less than
+    it says: "need the er" would be "need the", and "I need the loo" a request for emergency care."""
+    grammar = load_grammar()
+    lex = grammar.lexicon
+    groups = [*grammar.answers.values(), *grammar.findings.values(), *grammar.rates.values()]
+    texts = [p.text for group in groups for p in group]
+    texts += [t for group in grammar.cues.values() for t in group]
+
+    def loses(words: list[str]) -> bool:
+        return any(w in lex.hesitations and i > 0 and (words[i - 1], w) not in lex.joined
+                   for i, w in enumerate(words)) and any(w not in lex.hesitations for w in words)
+
+    assert not loses(["i", "need", "the", "er"]) and loses(["i", "need", "er", "help"])
+    bad = [t for t in texts if loses(t.split())]
+    assert not bad, bad[:10]

@@ -49,6 +49,10 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: "not that ...", "not like ...": the clause after it is what is denied.
+_DENIED_CLAUSE: Final = frozenset(("that", "like", "as"))
+#: Answer words that deny what was said just before them ("tingling no").
+_TRAILING_NO: Final = frozenset(("no", "nope", "nah", "naw"))
 #: Negation cues that only ever answer, never belong to a phrase's own negation.
 _ANSWER_ONLY: Final = frozenset(("nope", "nah", "naw"))
 #: Words that join a new clause on ("..., and I had a bad chest infection").
@@ -154,6 +158,7 @@ class FindingReader:
         self._bilateral_also = st.bilateral_also
         self._plural = frozenset(w for text in st.plural for w in self.lex.words(text))
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
+        self._singular = frozenset(w for text in st.singular for w in self.lex.words(text))
         self._possessed = st.possessed_finding
         self._possessed_words = st.possessed_words
         self._owners = st.owners
@@ -209,7 +214,8 @@ class FindingReader:
         self._rare: dict[str, list[int]] = defaultdict(list)
         for i, cand in enumerate(unique):
             self._rare[min(cand.words, key=lambda w: (len(self._index[w]), w))].append(i)
-        self._vocab = sorted(set(self._index) | self.lex.ignore | self.lex.cues | set(self.lex.lemmas))
+        self._vocab = sorted(set(self._index) | self.lex.ignore | self.lex.cues | set(self.lex.lemmas)
+                             | self.lex.rewrite_words)
         self._vocab_set = frozenset(self._vocab)
 
     @functools.lru_cache(maxsize=8192)  # noqa: B019 - one Matcher per process (load_matcher)
@@ -224,6 +230,11 @@ class FindingReader:
         if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues or _antonym(word, best[0]):
             return word, 1.0
         return self.lex.lemmas.get(best[0], best[0]), best[1] / 100.0
+
+    def fix(self, word: str) -> str | None:
+        """The correction of a misspelt word, or None when it is spelt as the grammar spells it."""
+        fixed, score = self._correct(word)
+        return fixed if score < 1.0 else None
 
     def _inflected(self, word: str) -> str | None:
         """The grammar word ``word`` is an inflection of (needed → need, wetting → wet, tingled →
@@ -431,6 +442,8 @@ class FindingReader:
                     # question is one leg, not both), and for any bladder or bowel finding ("she's
                     # been having accidents" on the question about the feeling of peeing).
                     fid = self._candidates[c].finding
+                    if fid == self._bilateral and len(self._singular & said_words) == 1:
+                        continue  # "the pain goes down one leg": not [legs]
                     if rest and rest <= said_words and (
                             not topic or fid in topic or self._organ_of.get(fid) in self._exclusive):
                         gaps[c] = "" if c in gaps else word  # two supplied words: not used
@@ -515,7 +528,7 @@ class FindingReader:
                     hit.supplied and c == hit.end + 1 and words[c] not in INTERJECTIONS)]
                 before = [c for c in phrase_cues if c < hit.start and in_scope(c, hit)]
                 if hit.supplied:  # only a cue next to the words said is a supplied phrase's own (below)
-                    before = [c for c in before if c >= hit.start - 1]
+                    before = [c for c in before if c >= self._next_to(words, hit.start)]
                 # A cue with another phrase between it and this one is that phrase's: "no weight
                 # loss, eating fine" is no "not eating".
                 others = {p for o in hits if o is not hit for p in o.positions}
@@ -553,7 +566,7 @@ class FindingReader:
             if hit.supplied and hit.cand.negated:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
-                scoped = [c for c in scoped if hit.start - 1 <= c <= hit.end or (
+                scoped = [c for c in scoped if self._next_to(words, hit.start) <= c <= hit.end or (
                     c == hit.end + 1 and words[c] not in INTERJECTIONS)]
             # A hedged denial's object is the clause right after it ("I don't think | I've lost").
             doubting = [(s, e) for s, e in hedge_spans if s <= hit.end and not any(
@@ -565,7 +578,11 @@ class FindingReader:
             # A phrase that carries its own negation ("can't pee") is present when negated and
             # absent in its plain form ("I can pee"); any other phrase is absent when negated.
             free = [c for c in scoped if c not in claimed]
+            if not hit.cand.negated and not scoped and self._trailing_no(words, hit.end):
+                free = [len(words) - 1]  # "tingling no, numbness no": the answer word after it
             present = bool(scoped) if hit.cand.negated else not free
+            if present and hit.cand.negated and self._double_negative(words, scoped, claimed):
+                present = False  # "it's not that I can't feel it": the plain form, said twice over
             present = False if doubtful_no else present or hedged  # doubt never becomes "absent"
             if hit.cand.normal:
                 if free or hedged:
@@ -593,6 +610,29 @@ class FindingReader:
                                     contracted=not present and bool(free) and all(
                                         words[c] == "not" and not piece[c].shown for c in free)))
         return out
+
+    @staticmethod
+    def _double_negative(words: list[str], scoped: list[int], claimed: set[int]) -> bool:
+        """A phrase's own cue inside a clause that "not that" denies: "it's not that I can't feel
+        it", "it isn't like he can't pee" (the plain form, said twice over)."""
+        own = [c for c in scoped if c in claimed]
+        return bool(own) and any(
+            words[c] == "not" and words[c + 1] in _DENIED_CLAUSE and words[c + 2] in _PRONOUNS
+            for c in range(own[0] - 2) if c not in claimed)
+
+    def _trailing_no(self, words: list[str], end: int) -> bool:
+        """The piece ends in a no right after the phrase ("numbness no"; "wiping, nope"): the
+        denial a person puts after what they deny, with only small words between."""
+        rest = [w for w in words[end + 1 :] if w not in self.lex.ignore or w in INTERJECTIONS]
+        return len(rest) == 1 and rest[0] in _TRAILING_NO
+
+    def _next_to(self, words: list[str], start: int) -> int:
+        """The first place a cue counts as next to the word at ``start``: just before it, past any
+        adverbs between ("I don't really feel it coming": the "not" is still the phrase's own)."""
+        at = start - 1
+        while at > 0 and words[at] in self.lex.ignore and words[at] not in _SUBJECTS and words[at] not in self.lex.cues:
+            at -= 1
+        return at
 
     def _owned_by_other(self, words: list[str], cue: int, hit: _Hit, hits: list[_Hit]) -> bool:
         """The first content word after ``cue`` belongs to another hit, not to ``hit``."""

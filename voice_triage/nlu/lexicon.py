@@ -11,13 +11,14 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final, NamedTuple
 
 from ..content import LineDict
 from .templates import Expander
 
 _TOKEN_RE: Final = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_NUMBER_SIGN_RE: Final = re.compile(r"#\s*(\d)")
 #: Bound on each word cache: the grammar's vocabulary is a few thousand words, and what people say
 #: adds to it; past the bound words are normalised each time (slower) rather than memory growing.
 _CACHE_WORDS: Final = 50_000
@@ -48,6 +49,13 @@ class Lexicon:
         self.cues: frozenset[str] = frozenset(doc["cues"])
         self.ignore: frozenset[str] = frozenset(doc["ignore"]) - self.cues
         self.hesitations: frozenset[str] = frozenset(doc["hesitations"])
+        # Two words whose second would be dropped as a hesitation ("uh huh" is yes, "the er" the
+        # emergency room): replaced before hesitations go.
+        self.joined: dict[tuple[str, str], tuple[str, ...]] = {}
+        for key, value in (doc.get("joined") or {}).items():
+            first, second = str(key).split()  # two words: checked by phrases.load_lexicon
+            self.joined[(first, second)] = tuple(str(value).split())
+        self._joined_first = frozenset(first for first, _ in self.joined)
         self.inverters: frozenset[str] = frozenset(doc.get("inverters") or ())
         self.others: frozenset[str] = frozenset(doc.get("others") or ())
         self.self_words: frozenset[str] = frozenset(doc.get("self_words") or ())
@@ -72,6 +80,7 @@ class Lexicon:
         }
         # A quick "nothing to rewrite": most phrases hold a rewrite's first word ("my", "the") but
         # not its first two words, so the run scan below is skipped for them.
+        self.rewrite_words = frozenset(w for src, _ in self.rewrites for w in src)
         self._rewrite_single = frozenset(src[0] for src, _ in self.rewrites if len(src) == 1)
         self._rewrite_pairs = frozenset((src[0], src[1]) for src, _ in self.rewrites if len(src) > 1)
         self.hedges = self._word_set(doc["hedges"], expander)
@@ -123,7 +132,8 @@ class Lexicon:
         words: each space-separated chunk is normalised once (a token never spans a space).
         """
         out: list[str] = []
-        for chunk in text.split():
+        split = text.split()
+        for chunk in self._join(split) if not self._joined_first.isdisjoint(split) else split:
             got = self._chunks.get(chunk)
             out.extend(self._chunk(chunk) if got is None else got)
         if self.rewrite_first.keys().isdisjoint(out):
@@ -132,6 +142,19 @@ class Lexicon:
         for start, n, target in self._rewrites(out):
             result.extend(out[start : start + n] if target is None else target)
         return result
+
+    def _join(self, raws: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(raws):
+            joined = self.joined.get((raws[i], raws[i + 1])) if i + 1 < len(raws) else None
+            if joined:
+                out.extend(joined)
+                i += 2
+            else:
+                out.append(raws[i])
+                i += 1
+        return out
 
     def _chunk(self, chunk: str) -> tuple[str, ...]:
         got = self._chunks.get(chunk)
@@ -165,21 +188,35 @@ class Lexicon:
             runs.append((kept, len(words) - kept, None))
         return runs
 
-    def tokens(self, text: str) -> list[Token]:
-        """Lower-case words of ``text`` with contractions, digits and rewrites normalised."""
+    def tokens(self, text: str, fix: Callable[[str], str | None] | None = None) -> list[Token]:
+        """Lower-case words of ``text`` with contractions, digits and rewrites normalised.
+
+        ``fix``: a typo's correction, when it is a word of a rewrite ("pins and neeldes" is read as
+        "pins and needles" before rewrites, so it can still become the one word they stand for)."""
         text = text.lower()
         if not (text.isascii() and text.isprintable()):
             text = unicodedata.normalize("NFKD", text).replace("\u2019", "'")
             # Accents go ("dónde" is "donde", "naïve" is "naive"); other characters part words.
             text = "".join(ch if ch.isascii() and ch.isprintable() else "" if unicodedata.combining(ch) else " "
                            for ch in text)
+        if "#" in text:  # typed "#2" is said "number two"
+            text = _NUMBER_SIGN_RE.sub(r"number \1", text)
         out: list[Token] = []
-        for raw in _TOKEN_RE.findall(text):
+        raws = _TOKEN_RE.findall(text)
+        if self.joined:
+            raws = self._join(raws)
+        for raw in raws:
             if raw in self.hesitations:
                 continue
             words = self._word(raw)
             out.append(Token(words[0], raw))
             out.extend(Token(word, "") for word in words[1:])
+        if fix is not None:
+            for i, tok in enumerate(out):
+                if tok.word not in self.rewrite_words:
+                    fixed = fix(tok.word)
+                    if fixed is not None and fixed in self.rewrite_words:
+                        out[i] = tok._replace(word=fixed)
         runs = self._rewrites([tok.word for tok in out])
         if len(runs) == 1 and runs[0][2] is None:
             return out

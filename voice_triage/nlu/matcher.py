@@ -39,8 +39,9 @@ MAX_WORDS: Final = 120
 _SENTENCE_RE: Final = re.compile(r"[.;!?\n]+")
 #: Single words that change the voice wherever they are said ("yes, but slower").
 _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
-#: Words that start a new statement after a comma, not a list item.
-_NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "really"})
+#: Words that start a new statement after a comma, not a list item: a degree ("..., a bit
+#: feverish") or a contrast ("no tingling, just pain down the leg": the pain is not denied).
+_NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "really", "just", "only", "except"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
@@ -84,7 +85,7 @@ class Matcher:
         for sentence in _SENTENCE_RE.split(text):
             parts = sentence.split(",")
             for index, part in enumerate(parts):
-                found = self.lex.tokens(part)[: MAX_WORDS - len(tokens)]
+                found = self.lex.tokens(part, self._reader.fix)[: MAX_WORDS - len(tokens)]
                 if not found:
                     continue
                 found = [tok._replace(at=len(tokens) + n) for n, tok in enumerate(found)]
@@ -150,6 +151,13 @@ class Matcher:
             # "my waterworks are fine, it's my bowels, I've had an accident" to the bladder
             # question: what was asked about is denied; the other finding is recorded, not a yes.
             answer, hedged, derived = Answer.NO, False, True
+        elif (answer is Answer.YES and derived and topic
+              and not any(f.present and f.id in topic for f in findings)
+              and any(f.id in topic for f in denied)):
+            # "I feel it, I just can't get it out" to "have you lost the feeling?": the plain form
+            # of what was asked, and another finding of the same organ (recorded). The no rests on
+            # a plain form a recognizer may have misheard, so it is hedged: checked once.
+            answer, hedged, derived = Answer.NO, True, True
         elif answer is Answer.YES and derived and topic and (
                 self._other_organs_only(findings, topic) or self._duration_only(findings, topic)):
             # "the numbness is in my toes" to the saddle question: a finding of another body part

@@ -211,14 +211,19 @@ def load_symptoms(
 def load_lexicon(path: Path | None = None) -> Lexicon:
     doc, file = _load(NEGATION_FILE, path)
     keys = ["contractions", "numbers", "lemmas", "rewrites", "cues", "hedges", "breakers", "resets", "ignore"]
-    optional = ["inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy", "perception",
-                "past", "over", "chronic", "better", "current", "onset", "doubtful_no"]
+    optional = ["joined", "inverters", "others", "self_words", "other_sites", "not_alone", "durations", "proxy",
+                "perception", "past", "over", "chronic", "better", "current", "onset", "doubtful_no"]
     check_keys(doc, file, "", [*keys, "fillers", "hesitations"], ["rules", *optional])
-    for key in ("contractions", "numbers", "lemmas"):
+    for key in ("contractions", "numbers", "lemmas", *(k for k in ("joined",) if k in doc)):
         if not isinstance(doc[key], dict):
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a mapping")
+    joined = doc.get("joined") or LineDict()
+    for key in joined:
+        if len(str(key).split()) != 2 or not str(joined[key]).strip():
+            raise ContentError(file, f"joined.{key} (line {joined.lines[key]})",
+                               "expected two words → the words they stand for")
     for key in ("rewrites", "cues", "hedges", "breakers", "resets", "ignore", "fillers", "hesitations",
-                *(k for k in optional if k in doc and k != "durations")):
+                *(k for k in optional if k in doc and k not in ("durations", "joined"))):
         items = doc[key]
         if not isinstance(items, LineList) or not items:
             raise ContentError(file, f"{key} (line {doc.lines[key]})", "expected a non-empty list")
@@ -262,6 +267,8 @@ class Structure:
     bilateral_also: dict[str, frozenset[str]] = field(default_factory=dict)
     plural: frozenset[str] = frozenset()
     sides: frozenset[str] = frozenset()
+    #: Words that say one limb ("one leg", "the left"): the question never supplies "legs" to them.
+    singular: frozenset[str] = frozenset()
     possessed_finding: str | None = None
     possessed_words: frozenset[str] = frozenset()
     owners: frozenset[str] = frozenset()
@@ -343,7 +350,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
                     raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
                 accidents[str(organ)] = fid(finding, where)
     bilateral = _finding_and_words(table, file, "bilateral", {"from": "bilateral_from", "plural": "plural",
-                                                               "sides": "sides"}, fid, optional=("also",))
+                                                               "sides": "sides"}, fid, optional=("also", "singular"))
     if bilateral:
         entry = table["bilateral"]
         where = f"structure.bilateral (line {entry.line})"
@@ -353,6 +360,9 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             if not isinstance(entry["also"], LineDict):
                 raise ContentError(file, where, "expected a mapping of finding ids to words")
             bilateral["bilateral_also"] = {fid(k, where): _words(v, file, where) for k, v in entry["also"].items()}
+        if "singular" in entry:
+            where = f"structure.bilateral.singular (line {entry.lines['singular']})"
+            bilateral["singular"] = _words(entry["singular"], file, where)
     possessed = _finding_and_words(table, file, "possessed", {"words": "possessed_words", "owners": "owners",
                                                               "not_before": "not_before"}, fid)
     exclusive: frozenset[str] = frozenset()

@@ -1,0 +1,70 @@
+"""Structure added with blind sets 13 and 15 (tests/nlu_sets/README.md): each mechanism tried with
+wording of its own, never the set's sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_triage.dialogue import load_questions
+from voice_triage.nlu import Answer, load_matcher
+
+ASKS = {q.id: q.asks_about for q in load_questions().questions}
+
+
+def read(text: str, question: str = "") -> tuple[Answer | None, dict[str, bool]]:
+    u = load_matcher().understand(text, ASKS.get(question, ()))
+    return u.answer, {f.id: f.present for f in u.findings}
+
+
+def test_an_adverb_between_a_cue_and_its_verb_keeps_the_cue_the_phrases_own() -> None:
+    answer, present = read("honestly i cant really feel it coming", "bladder_feeling")
+    assert answer is Answer.YES and present.get("bladder_sensation_loss") is True
+
+
+def test_the_question_never_supplies_both_legs_to_a_reply_about_one() -> None:
+    _, present = read("its only the one leg that aches", "legs")
+    assert "both_legs_neuro" not in present
+    _, present = read("yes they both go numb", "legs")
+    assert present.get("both_legs_neuro") is True
+
+
+def test_a_typo_inside_a_rewritten_phrase_is_corrected_before_the_rewrite() -> None:
+    assert read("pins and needels all round my backside", "saddle")[1].get("saddle_numbness") is True
+
+
+@pytest.mark.parametrize(("text", "answer"), [("huh?", Answer.REPEAT), ("uh huh", Answer.YES),
+                                              ("uh-uh", Answer.NO), ("mm hmm", Answer.YES)])
+def test_two_sounds_that_are_one_word_are_joined_before_hesitations_go(text: str, answer: Answer) -> None:
+    assert read(text, "injury")[0] is answer
+
+
+def test_a_number_sign_is_said_number() -> None:
+    assert read("it comes out with no warning when i need a #2", "bowel_sex")[1].get("bowel_incontinence") is True
+
+
+def test_or_not_is_the_other_half_of_a_choice_not_a_denial() -> None:
+    answer, present = read("i never know whether i need the loo or not", "bladder_feeling")
+    assert present.get("bladder_sensation_loss") is not False and answer is not Answer.NO
+
+
+def test_an_answer_word_after_a_symptom_denies_it() -> None:
+    answer, present = read("numbness nope, tingling nope", "saddle")
+    assert answer is Answer.NO and present.get("saddle_numbness") is False
+
+
+def test_a_comma_part_that_starts_with_just_is_a_new_statement() -> None:
+    answer, present = read("no pins and needles, only an ache down the back of my leg", "one_leg")
+    assert present.get("sciatica") is True and answer is Answer.YES
+
+
+def test_not_that_denies_the_clause_after_it() -> None:
+    answer, present = read("it isnt like she cant feel it", "bladder_feeling")
+    assert answer is not Answer.YES and present.get("bladder_sensation_loss") is not True
+    # ... but a plain denial before a stated symptom is still the symptom.
+    assert read("nope i cant feel it at all", "bladder_feeling")[1].get("bladder_sensation_loss") is True
+
+
+def test_the_plain_form_of_what_was_asked_beside_another_finding_is_a_checked_no() -> None:
+    u = load_matcher().understand("i feel it alright, but it wont come out", ASKS["bladder_feeling"])
+    assert u.answer is Answer.NO and u.hedged
+    assert {f.id: f.present for f in u.findings}.get("urinary_retention") is True
