@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO, SPEECH_COMMANDS
-from voice_triage.asr import SecondOpinion, Status, Stopwatch, Transcript
+from voice_triage.asr import SecondOpinion, Status, Stopwatch, Transcript, ort_model
 from voice_triage.asr import moonshine as asr_moonshine
 from voice_triage.asr.moonshine import MoonshineRecognizer, collapse, could_begin, load_tokens, model_dir, pieces
 from voice_triage.audio.wav import read_wav
@@ -31,6 +31,12 @@ def phrases() -> tuple[str, ...]:
 @functools.cache
 def moonshine() -> MoonshineRecognizer:
     return asr_moonshine.shared()
+
+
+@functools.cache
+def as_shipped() -> MoonshineRecognizer:
+    """The model files as the wheel ships them: the reference the rebuilt models are held to."""
+    return MoonshineRecognizer(rebuild=False)
 
 
 # --- pure helpers -------------------------------------------------------------------------------
@@ -249,6 +255,83 @@ def test_real_model_on_real_people_alone() -> None:
             results.append((label, got.text if got.status is Status.OK else got.status.value))
     assert not [r for r in results if set(r) == {"yes", "no"}]
     assert sum(label == text for label, text in results) / len(results) >= 0.85
+
+
+# --- the rebuilt models (ort_model.py): the same results, without expanding every weight each step --
+
+
+def test_the_rebuilt_models_expand_their_weights_where_used_and_hold_them_once() -> None:
+    for name, weights, rewritten in (("encoder_model.ort", 51, 48), ("decoder_model_merged.ort", 81, 81)):
+        rebuilt = ort_model.int8_model(model_dir() / name)
+        # Every weight the decoder has is rewritten; the encoder's three convolutions keep the file's path.
+        assert (rebuilt.weights, rebuilt.rewritten) == (weights, rewritten), name
+        # The weights are not copied into the protobuf: onnxruntime gets arrays over the file's bytes.
+        assert len(rebuilt.onnx) < 1_000_000, len(rebuilt.onnx)
+        int8 = sum(a.nbytes for a in rebuilt.initializers.values() if a.dtype == np.int8)
+        assert int8 > 0.9 * (model_dir() / name).stat().st_size - 4_000_000, (name, int8)
+        assert all(not a.flags.writeable for a in rebuilt.initializers.values())  # views, never copies
+
+
+def test_a_damaged_model_file_is_reported_as_unsupported(tmp_path: Path) -> None:
+    whole = (model_dir() / "decoder_model_merged.ort").read_bytes()
+    for name, data in (("truncated.ort", whole[:4096]), ("noise.ort", bytes(range(256)) * 64), ("empty.ort", b"")):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ort_model.Unsupported, match=name):
+            ort_model.int8_model(tmp_path / name)
+    with pytest.raises(ort_model.Unsupported, match="could not be read"):
+        ort_model.int8_model(tmp_path / "missing.ort")
+
+
+@pytest.mark.slow
+def test_the_rebuilt_models_compute_the_same_numbers_to_the_bit() -> None:
+    """The encoder's states and several decoder steps' logits and caches, against the files as shipped."""
+    rebuilt, shipped = moonshine(), as_shipped()
+    assert rebuilt.fallback == "" and shipped.fallback
+    clip = read_wav(WAV_DIR / "open" / "hibari-heart" / "i fell off a ladder and now both my legs are numb.wav")
+    hidden = shipped.encode(clip.samples)
+    assert np.array_equal(rebuilt.encode(clip.samples), hidden)
+    ours: dict[str, np.typing.NDArray[np.float32]] = {}
+    theirs: dict[str, np.typing.NDArray[np.float32]] = {}
+    token, steps = asr_moonshine.BOS, 0
+    while token != asr_moonshine.EOS and steps < 12:
+        expected = shipped.step(token, hidden, theirs)
+        got = rebuilt.step(token, hidden, ours)
+        assert np.array_equal(got, expected), (steps, float(np.abs(got - expected).max()))
+        assert ours.keys() == theirs.keys() and all(np.array_equal(ours[k], theirs[k]) for k in ours), steps
+        token, steps = int(expected.argmax()), steps + 1
+    assert steps >= 8  # a dozen words: the cached branch ran, not only the first step
+
+
+@pytest.mark.slow
+def test_the_rebuilt_models_write_what_the_shipped_ones_write_on_every_committed_clip() -> None:
+    """Every WAV under tests/wav, dictated whole (the longest decoding, and the confidence too)."""
+    clips = sorted(WAV_DIR.rglob("*.wav"))
+    assert len(clips) >= 100
+    differ = []
+    for clip in clips:
+        samples = read_wav(clip).samples
+        expected, got = as_shipped().text(samples, None), moonshine().text(samples, None)
+        if got != expected:
+            differ.append((str(clip.relative_to(WAV_DIR)), expected, got))
+    assert not differ, differ
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broken", ["unsupported", "refused"])
+def test_a_model_the_rebuild_cannot_run_runs_as_shipped(broken: str, monkeypatch: pytest.MonkeyPatch,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    def rebuild(path: Path) -> ort_model.Rebuilt:
+        if broken == "unsupported":
+            raise ort_model.Unsupported(f"{path.name}: a node this rewrite does not know")
+        return ort_model.Rebuilt(b"not a model", {}, path.parent, 0, 0)
+
+    monkeypatch.setattr(asr_moonshine.ort_model, "int8_model", rebuild)
+    with caplog.at_level(logging.WARNING):
+        recognizer = MoonshineRecognizer()
+    reason = {"unsupported": "a node this rewrite does not know", "refused": "onnxruntime refused"}[broken]
+    assert reason in recognizer.fallback and "original model files" in caplog.text and reason in caplog.text
+    got = recognizer.transcribe(read_wav(WAV_DIR / "en-us_m_s175" / "yes.wav").samples, phrases())
+    assert (got.status, got.text) == (Status.OK, "yes")
 
 
 # --- the turn driver's reading of the open reply (session/turn.py) --------------------------------

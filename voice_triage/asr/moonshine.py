@@ -7,14 +7,23 @@ wheel) is a modern encoder-decoder trained on far more real speech. It writes wh
 any words, so it cannot be forced onto the grammar: "six" comes back as "Six.", noise as nothing.
 
 This module runs those model files with onnxruntime's Python package (not ``moonshine-cpp``'s own
-library, which peaks at about 600 MB; this path adds ~140 MB loaded and ~240 MB more while
-decoding, a process peak of 420–520 MB) and greedy decoding. A
+library, which peaks at about 600 MB) and greedy decoding. A
 transcript is accepted only when the words it heard, normalised, are exactly one of the question's
 phrases (a word said twice, "stop, stop", counts once); anything else is no-match. No threshold
 is tuned here: the acceptance rule is the phrase list itself.
 
-The decoder dequantises its 8-bit weights at every step (about 0.14 s a step on one core), so
-decoding stops as soon as the words so far cannot begin any phrase, and never runs past
+The files keep their weights 8-bit and expand them to floats inside the graph; as shipped, every
+decoder step expanded all of them (~165 MB) before using any. ``ort_model`` rebuilds each file in
+memory so that a weight is expanded only where it is used, one at a time, with the file's own
+arithmetic: the same logits to the bit and the same transcripts (every clip under ``tests/wav``).
+Measured on this 2-core machine, ``understand --audio --question open`` on espeak-ng speech peaks
+at 253 MB for 3 s, 269 MB for 10 s, 263 MB for 46 s and 273 MB for 110 s (as shipped: 464, 493, 502
+and 504 MB); the models hold ~100 MB once loaded and ~75 MB more while decoding. A decoder step
+takes 22 ms on one core (as shipped: 36 ms, the first step 35 ms instead of 130 ms); loading takes
+0.35 s (0.17 s, the rebuild is the difference). Should the rebuild fail, the files run as shipped,
+with a warning that says why.
+
+Decoding stops as soon as the words so far cannot begin any phrase, and never runs past
 ``TOKENS_PER_S`` steps a second of audio. ``SecondOpinion`` in ``factory.py`` calls it for the open
 question (free dictation: ``phrases`` None, the whole text) and when the fast path heard nothing
 it could use.
@@ -22,15 +31,15 @@ it could use.
 Long dictation is decoded in pieces of at most ``MAX_PIECE_S`` seconds, cut at the quietest moment
 near the end of each: the encoder's memory grows with the audio (a 114 s answer peaked at 1.17 GB
 decoded whole), and the model was trained on utterances of a few seconds to half a minute. The
-peak then no longer grows with the answer: ``understand --audio --question open`` peaked at
-503 MB for 10 s of speech, 501 MB for 55 s and 515 MB for 111 s (``tests/hostile/test_memory.py``
-holds a long answer within 60 MB of a short one).
+peak then no longer grows with the answer (the figures above; ``tests/hostile/test_memory.py``
+holds a long answer within 40 MB of a short one, and both under 300 MB).
 """
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +50,7 @@ import numpy.typing as npt
 
 from ..audio import vad
 from ..errors import RecognizerError
+from . import ort_model
 from .base import Status, Stopwatch, Transcript, collapse, constraint, normalise
 
 __all__ = ["MoonshineRecognizer", "OnFirstUse", "collapse", "could_begin", "load_tokens", "model_dir", "pieces",
@@ -49,6 +59,10 @@ __all__ = ["MoonshineRecognizer", "OnFirstUse", "collapse", "could_begin", "load
 NAME: Final = "moonshine"
 PACKAGE: Final = "moonshine_cpp"
 MODEL_SUBDIR: Final = "models/base-en"
+MODEL_FILES: Final = ("encoder_model.ort", "decoder_model_merged.ort")
+#: onnxruntime's session setting for the folder a model loaded from bytes names its external data
+#: in (the rebuilt models' placeholders name the ``.ort`` files themselves).
+EXTERNAL_FOLDER_KEY: Final = "session.model_external_initializers_file_folder_path"
 #: Token ids fixed by the model's tokenizer: start of transcript and end of transcript.
 BOS: Final = 1
 EOS: Final = 2
@@ -65,9 +79,10 @@ SENTENCE_END_BYTES: Final = frozenset(mark.encode() for mark in SENTENCE_END)
 #: onnxruntime's switch for its telemetry (read when it is imported).
 ORT_TELEMETRY_ENV: Final = "ORT_DISABLE_TELEMETRY"
 #: Dictation longer than this is decoded in pieces (see the module docstring). Longer pieces keep
-#: more context per piece (fewer words cut at a seam) and cost more memory. Measured on one core on
-#: a 114 s neural-voice dictation: 15 s pieces peaked at 510 MB for the process and lost 25 of its
-#: 307 words (the model drops words late in a long piece); 8 s pieces peaked at 494 MB and wrote 307.
+#: more context per piece (fewer words cut at a seam) and cost more memory. Measured on one core on a
+#: 114 s neural-voice dictation, with the model files as shipped: 15 s pieces peaked at 510 MB for the
+#: process and lost 25 of its 307 words (the model drops words late in a long piece); 8 s pieces
+#: peaked at 494 MB and wrote 307.
 MAX_PIECE_S: Final = 8.0
 #: A piece is cut at the quietest ``CUT_FRAME_S`` window in its last ``CUT_SEARCH_S`` seconds.
 CUT_SEARCH_S: Final = 5.0
@@ -81,7 +96,7 @@ def model_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise RecognizerError(f"the Moonshine model is missing (pip install moonshine-cpp): no {PACKAGE} package")
     folder = Path(next(iter(spec.submodule_search_locations))) / MODEL_SUBDIR
-    for name in ("encoder_model.ort", "decoder_model_merged.ort", "tokenizer.bin"):
+    for name in (*MODEL_FILES, "tokenizer.bin"):
         if not (folder / name).is_file():
             raise RecognizerError(f"the Moonshine model is incomplete: {folder / name} is missing; "
                                   "reinstall moonshine-cpp")
@@ -152,31 +167,89 @@ class MoonshineRecognizer:
 
     name = NAME
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, rebuild: bool = True) -> None:
+        """``rebuild``: run the models rebuilt by ``ort_model`` (False: the files as shipped, the
+        reference the tests compare the rebuilt ones with)."""
         ort = import_onnxruntime()
         folder = folder or model_dir()
         self.tokens = load_tokens(folder / "tokenizer.bin")
-        options = ort.SessionOptions()
-        # One thread: the pipeline already runs audio capture and playback beside it.
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        # The memory arena stays on: without it every decoder step returns its ~170 MB of
-        # dequantised weights to the system and faults them back in (half the step's CPU time);
-        # with it the peak is ~40 MB higher. No memory pattern: it would plan one block for a
-        # whole step's tensors at once (another ~200 MB).
-        options.enable_mem_pattern = False
-        options.log_severity_level = 3
-        try:
-            self._encoder: Any = ort.InferenceSession(str(folder / "encoder_model.ort"), options,
-                                                      providers=["CPUExecutionProvider"])
-            self._decoder: Any = ort.InferenceSession(str(folder / "decoder_model_merged.ort"), options,
-                                                      providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types for a bad file
-            raise RecognizerError(f"the Moonshine model in {folder} could not be loaded: {exc}") from exc
+        #: Arrays onnxruntime reads the weights from (``ort_model.Rebuilt.initializers``): kept while
+        #: the sessions live.
+        self._held: list[Any] = []
+        #: Why the original model files run instead of the rebuilt ones (empty when they do not).
+        self.fallback = self.open_rebuilt(ort, folder) if rebuild else "the original model files were asked for"
+        if self.fallback:
+            if rebuild:
+                logging.getLogger(__name__).warning(
+                    "Moonshine runs its original model files (about 200 MB more while it decodes): %s",
+                    self.fallback)
+            self._encoder, self._decoder = (self.original_session(ort, folder / name) for name in MODEL_FILES)
         self._past = [i.name for i in self._decoder.get_inputs() if i.name.startswith("past_key_values.")]
         self._present = [o.name for o in self._decoder.get_outputs()][1:]
         if len(self._past) != len(self._present):
             raise RecognizerError(f"the Moonshine decoder in {folder} has an unexpected layout")
+
+    def open_rebuilt(self, ort: Any, folder: Path) -> str:
+        """Opens the rebuilt models' sessions; returns why they could not be opened, or nothing."""
+        try:
+            self._encoder, self._decoder = (self.rebuilt_session(ort, folder / name) for name in MODEL_FILES)
+        except ort_model.Unsupported as exc:
+            reason = str(exc)
+        except Exception as exc:  # onnxruntime raises its own exception types for a model it refuses
+            reason = f"onnxruntime refused the rebuilt model: {exc}"
+        else:
+            return ""
+        self._held = []
+        return reason
+
+    @staticmethod
+    def options(ort: Any) -> Any:
+        options = ort.SessionOptions()
+        # One thread: the pipeline already runs audio capture and playback beside it.
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        return options
+
+    def rebuilt_session(self, ort: Any, path: Path) -> Any:
+        """A session of the model rebuilt so that its 8-bit weights are expanded only where each is
+        used (``ort_model``), from bytes in memory; its results are the file's to the bit."""
+        rebuilt = ort_model.int8_model(path)
+        options = self.options(ort)
+        # No graph optimisation: constant folding would expand every weight once at load and keep
+        # the floats (measured: a 1.29 GB peak). The file was optimised when it was written, and
+        # with no pass run the kernels are the file's own, which keeps the results the same to the bit.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        # Priority-based order runs each weight's expansion just before its product, so one weight's
+        # floats are alive at a time; the default order expanded them far ahead (measured: a peak
+        # about 100 MB higher).
+        options.execution_order = ort.ExecutionOrder.PRIORITY_BASED
+        # No memory arena: each weight's floats go back to the system after its product (measured,
+        # ``understand`` on a 46 s answer: a 263 MB peak instead of 292 MB, for a step of 22 ms
+        # instead of 18 ms). No memory pattern either: with the arena it planned one block for a
+        # whole run's tensors at once (32 MB more).
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
+        options.add_session_config_entry(EXTERNAL_FOLDER_KEY, str(rebuilt.folder))
+        for name, array in rebuilt.initializers.items():
+            value = ort.OrtValue.ortvalue_from_numpy(array)
+            options.add_initializer(name, value)
+            self._held.append(value)
+        self._held.append(rebuilt.initializers)
+        return ort.InferenceSession(rebuilt.onnx, options, providers=["CPUExecutionProvider"])
+
+    def original_session(self, ort: Any, path: Path) -> Any:
+        """A session of the model file as shipped, which expands all its 8-bit weights at every run."""
+        options = self.options(ort)
+        # The memory arena stays on: without it every decoder step returns its ~170 MB of
+        # dequantised weights to the system and faults them back in (measured, 50 steps after 8 s
+        # of speech: 0.14 s a step and a 515 MB peak without the arena, 0.034 s and 407 MB with it).
+        # No memory pattern: it would plan one block for a whole step's tensors at once (~200 MB more).
+        options.enable_mem_pattern = False
+        try:
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types for a bad file
+            raise RecognizerError(f"the Moonshine model {path} could not be loaded: {exc}") from exc
 
     def text(self, samples: npt.NDArray[np.int16], allowed: Sequence[str] | None = None) -> tuple[str, float]:
         """What Moonshine heard, normalised, and the lowest probability it gave a token of it. With
@@ -189,24 +262,13 @@ class MoonshineRecognizer:
 
     def piece_text(self, samples: npt.NDArray[np.int16], allowed: Sequence[str] | None) -> tuple[str, float]:
         """``text`` for one piece of audio: at most ``TOKENS_PER_S`` decoder steps a second of it."""
-        audio = (samples.astype(np.float32) / 32768.0)[None, :]
-        hidden = self._encoder.run(None, {"input_values": audio})[0]
-        shape = (1, 8, 0, 52)
-        past = {name: np.zeros(shape, dtype=np.float32) for name in self._past}
+        hidden = self.encode(samples)
+        past: dict[str, npt.NDArray[np.float32]] = {}
         ids = [BOS]
         confidence = 1.0
-        cached = np.array([False])
         limit = int(len(samples) / vad.RATE * TOKENS_PER_S) + EXTRA_TOKENS
         for _ in range(limit):
-            out = self._decoder.run(None, {"input_ids": np.array([[ids[-1]]], dtype=np.int64),
-                                           "encoder_hidden_states": hidden, "use_cache_branch": cached, **past})
-            for name, value in zip(self._present, out[1:], strict=True):
-                # The cross-attention cache is computed at the first step only; later steps return
-                # placeholders for it, so keep the first.
-                if not (cached[0] and ".encoder." in name):
-                    past[name.replace("present.", "past_key_values.")] = value
-            cached = np.array([True])
-            logits = out[0][0, -1].astype(np.float64)
+            logits = self.step(ids[-1], hidden, past).astype(np.float64)
             token = int(logits.argmax())
             confidence = min(confidence, 1.0 / float(np.exp(logits - logits[token]).sum()))
             if token == EOS:
@@ -217,6 +279,30 @@ class MoonshineRecognizer:
                 if not could_begin(words, allowed) or (self.tokens[token] in SENTENCE_END_BYTES and words in allowed):
                     break
         return self.decode(ids[1:]), confidence
+
+    def encode(self, samples: npt.NDArray[np.int16]) -> npt.NDArray[np.float32]:
+        """The encoder's hidden states for one piece of audio."""
+        audio = (samples.astype(np.float32) / 32768.0)[None, :]
+        hidden: npt.NDArray[np.float32] = self._encoder.run(None, {"input_values": audio})[0]
+        return hidden
+
+    def step(self, token: int, hidden: npt.NDArray[np.float32],
+             past: dict[str, npt.NDArray[np.float32]]) -> npt.NDArray[np.float32]:
+        """One decoder step after ``token``: the logits of the next token. ``past`` holds the attention
+        caches (empty before the first step) and is updated."""
+        first = not past
+        if first:
+            past.update({name: np.zeros((1, 8, 0, 52), dtype=np.float32) for name in self._past})
+        out = self._decoder.run(None, {"input_ids": np.array([[token]], dtype=np.int64),
+                                       "encoder_hidden_states": hidden, "use_cache_branch": np.array([not first]),
+                                       **past})
+        for name, value in zip(self._present, out[1:], strict=True):
+            # The cross-attention cache is computed at the first step only; later steps return
+            # placeholders for it, so keep the first.
+            if first or ".encoder." not in name:
+                past[name.replace("present.", "past_key_values.")] = value
+        logits: npt.NDArray[np.float32] = out[0][0, -1]
+        return logits
 
     def decode(self, ids: Sequence[int]) -> str:
         pieces = b"".join(self.tokens[i] for i in ids if 0 <= i < len(self.tokens) and i > EOS)
@@ -240,13 +326,13 @@ class MoonshineRecognizer:
 
 @functools.cache
 def shared() -> MoonshineRecognizer:
-    """One loaded model per process: loading takes about 0.6 s and ~140 MB."""
+    """One loaded model per process: loading takes about 0.35 s and ~100 MB."""
     return MoonshineRecognizer()
 
 
 class OnFirstUse:
     """Moonshine, loaded the first time it is needed: a session whose answers pocketsphinx all
-    understands never pays its memory (~140 MB loaded, ~240 MB more while decoding) or load time. The
+    understands never pays its memory (~100 MB loaded, ~75 MB more while decoding) or load time. The
     files are checked at once, so a broken install is reported when the recognizer is opened."""
 
     name = NAME
