@@ -500,3 +500,20 @@ def test_a_contracted_not_before_really_is_a_symptom_not_doubt() -> None:
     c.start()
     events = c.hear("I can't really feel it when I'm wiping myself")
     assert asks(events)[0].question == "confirm_wiping_numbness"  # read back and acted on, not doubted
+
+
+def test_a_typed_i_can_is_a_no_and_a_spoken_one_is_asked_again() -> None:
+    # The plain form of a "can't" phrase: typed, the person wrote "can"; a transcript's "can" may be
+    # a misheard "can't" (clinical-spec.md, Understanding what people say).
+    def to_bladder() -> Conversation:
+        c = real_conv()
+        while c.current is not None and c.current.question != "bladder":
+            c.hear("no")
+        return c
+
+    typed, spoken = to_bladder(), to_bladder()
+    typed.hear("i can hold it ok")
+    assert typed.current is not None and typed.current.question != "bladder"
+    spoken.hear("i can hold it ok", spoken=True)
+    assert spoken.current is not None and spoken.current.question == "bladder"
+    assert "urinary_incontinence" not in spoken.findings().absent

@@ -240,7 +240,9 @@ def test_a_denial_names_a_site_only_for_its_own_question() -> None:
 
 
 def test_another_body_site_takes_the_topics_place() -> None:
-    assert "both_legs_neuro" not in findings("my hands tingle but my legs are ok", "legs")
+    # The hands' tingling is no both-legs finding; the legs said to be ok rule it out (structure.fine).
+    assert findings("my hands tingle but my legs are ok", "legs").get("both_legs_neuro") is False
+    assert "both_legs_neuro" not in findings("my hands tingle", "legs")
 
 
 def test_a_question_answered_in_the_same_reply_is_an_answer() -> None:
@@ -264,7 +266,10 @@ def test_i_cant_stop_it_is_a_symptom_not_a_stop() -> None:
 def test_the_topic_supplies_to_a_negated_perception_but_an_i_can_is_asked_again() -> None:
     got = understand("honestly i can't feel it", "bladder_feeling")
     assert {f.id: f.present for f in got.findings}.get("bladder_sensation_loss") is True
-    assert understand("i can feel it alright", "bladder_feeling").answer is None
+    # Typed, "I can" is what the person wrote: a no, kept with its fragile plain-form finding so
+    # that a transcript's "can" (maybe a misheard "can't") is asked again (test_dialogue.py).
+    plain = understand("i can feel it alright", "bladder_feeling")
+    assert plain.answer is Answer.NO and all(f.fragile for f in plain.findings if not f.present)
     assert understand("yes i can feel it", "bladder_feeling").answer is Answer.YES
 
 

@@ -68,3 +68,27 @@ def test_the_plain_form_of_what_was_asked_beside_another_finding_is_a_checked_no
     u = load_matcher().understand("i feel it alright, but it wont come out", ASKS["bladder_feeling"])
     assert u.answer is Answer.NO and u.hedged
     assert {f.id: f.present for f in u.findings}.get("urinary_retention") is True
+
+
+def test_an_organ_said_to_be_well_answers_its_own_question_no() -> None:
+    answer, present = read("honestly my bladder is ok, it's my back that's the worry", "bladder")
+    assert answer is Answer.NO and present.get("urinary_retention") is False
+    assert read("my bladder isnt fine at all", "bladder")[0] is not Answer.NO  # negated: not well
+    # In a description nothing is ruled out: the bladder questions are still asked.
+    assert "urinary_retention" not in read("my waterworks are ok but my back is agony")[1]
+
+
+def test_the_back_pain_itself_answers_nothing() -> None:
+    assert read("its just my back that hurts", "saddle")[0] is None
+
+
+def test_when_it_began_in_a_short_reply_is_how_long_it_has_lasted() -> None:
+    assert read("only since friday", "duration")[0] is Answer.NO
+    assert read("it began last week", "duration")[0] is Answer.NO
+    assert read("since last year", "duration")[0] is Answer.YES
+    assert read("i saw the nurse on friday", "duration")[0] is None  # when something else happened
+    assert read("roughly a week", "injury")[0] is None  # how long answers nothing about an injury
+
+
+def test_it_after_a_verb_is_its_object_not_a_new_clause() -> None:
+    assert read("shes had it about five days", "duration")[0] is Answer.NO

@@ -28,7 +28,7 @@ from typing import Final
 
 from rapidfuzz import fuzz, process
 
-from .base import Answer, FindingMatch
+from .base import Answer, FindingMatch, able
 from .findings import find_seqs
 from .grammar import Grammar, Lexicon, Token
 
@@ -43,6 +43,8 @@ REPEAT_MAX_WORDS: Final = 12
 STOP_TAIL_WORDS: Final = 1
 
 Seqs = frozenset[tuple[str, ...]]
+#: Pronouns that are also objects: after a verb, "it" is what was had, not a new clause's subject.
+_OBJECTS: Final = frozenset(("it", "them", "that", "this"))
 _REPEATS: Final = re.compile(r"(.)\1+")
 #: A stop cue after one of these is part of a description ("I can't hold it in when I need to go").
 _SUBORDINATE: Final = frozenset(("when", "whenever", "if", "before", "until", "till", "because", "cause", "cos"))
@@ -144,7 +146,11 @@ class AnswerReader:
             return Answer.YES, False, True
         # Only a real denial answers no: "it just comes out" reads a "nothing comes out" phrase in its
         # plain form, which says nothing either way.
-        if later and not any(f.present for f in later) and not all(f.fragile for f in later):
+        # "I can pee", "I can hold it" deny their "can't" phrase: a no. (In a transcript the
+        # conversation asks again: the "can" may be a misheard "can't".)
+        # The back pain the person is here for ("legs are fine, it's only my back") answers nothing.
+        own = [f for f in later if f.id not in self.context]
+        if own and not any(f.present for f in own) and not all(f.fragile and not able(words, f) for f in own):
             return Answer.NO, False, True
         return self._fuzzy(key), False, False
 
@@ -227,6 +233,9 @@ class AnswerReader:
             edge = {free[0], free[-1]}
             short = hi - lo <= 4
             yes = [s for s in yes if s in edge or short or words[s] in ("yes", "yeah", "yep")]
+            # "it is", "I do" answer only when nothing follows ("it's my back that hurts" states):
+            # a subject's yes with words after it is left to the auxiliary reading below.
+            yes = [s for s in yes if not (words[s] in self.subjects and self._said_after(words, s, hi))]
             # A trailing answer counts by where it ends ("my dad had cancer, not me").
             no = [s for s, e in spans_of(words, self.cues["no"], lo, hi)
                   if s not in claimed and (s in edge or short or e - 1 == free[-1])]
@@ -238,6 +247,14 @@ class AnswerReader:
             if aux is not None:
                 return aux
         return None
+
+    def _said_after(self, words: list[str], s: int, hi: int) -> bool:
+        """A subject + auxiliary yes cue at ``s`` ("it is", "I do") with words that say something
+        after it, up to ``hi``: a statement, not an answer ("thats right, sadly" still answers)."""
+        if s + 1 >= hi or words[s + 1] not in self.auxiliaries:
+            return False
+        ends = [e for start, e in spans_of(words, self.cues["yes"], s, hi) if start == s]
+        return bool(ends) and max(ends) == s + 2 and any(w not in self._small for w in words[s + 2 : hi])
 
     def _content(self, words: list[str], lo: int, hi: int, s: int, e: int) -> bool:
         """Words of the clause outside [s, e) that say something (not small words, cues or fillers)."""
@@ -258,7 +275,10 @@ class AnswerReader:
                     and rest[1] in ("any", "anything", "no"):
                 return Answer.NO  # "we haven't had any operations": a denial of whatever it names
             # "it does, it shoots down my leg": a new subject starts the next clause.
-            cut = next((k for k, w in enumerate(rest) if w in self.subjects or w == "my"), len(rest))
+            # ... but "it" straight after a verb is its object ("he's had it about ten days").
+            # So is "my" straight after the auxiliary: "it's my back" says what it is.
+            cut = next((k for k, w in enumerate(rest) if (w in self.subjects or (w == "my" and k))
+                        and not (k and w in _OBJECTS)), len(rest))
             if cut and not self._generic(rest[:cut]):
                 continue
             if self._generic(rest[:cut]):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 
 class Answer(str, Enum):
@@ -105,3 +105,12 @@ class Understanding:
             "rate": self.rate.value if self.rate else None,
             "hedged": self.hedged,
         }
+
+
+#: Words of ability: the plain form of a "can't" phrase said with one is a denial ("I can pee").
+ABILITY: Final = frozenset(("can", "could", "able"))
+
+
+def able(words: list[str], finding: FindingMatch) -> bool:
+    """``finding``'s words (of the utterance's normalised ``words``) say what the person can do."""
+    return not ABILITY.isdisjoint(words[finding.at[0] : finding.at[1] + 1])

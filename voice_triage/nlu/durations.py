@@ -8,13 +8,15 @@ reply (the answer to "has it lasted more than 4 weeks?"), never in a description
 duration may be about anything. A point in time is not a duration ("two years ago", "last year"),
 and a duration in a clause about another finding ("on steroids for years") is that finding's. A
 longer history with a short new bout ("on and off for years, this time since last week") reads
-present: the longer reading is the safer one. No number ("a long time", "ages") is no duration.
+present: the longer reading is the safer one. No number ("a long time", "ages") is no duration. In a
+short reply only, when it started is how long it has lasted: "since Saturday", "yesterday", "it
+started last week" (``since``; "last month" reads about four weeks, so at the threshold: present).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..content import LineDict
@@ -29,6 +31,10 @@ PLURAL_ALONE: Final = 2
 #: Words after a unit that make it a point in time, and words before it that do.
 AFTER_POINT: Final = frozenset(("ago", "back"))
 BEFORE_POINT: Final = frozenset(("last", "this", "next", "every", "per", "a", "each"))
+#: Words that make a point in time the start of the pain ("since Saturday", "it started last week").
+BEGAN: Final = frozenset(("since", "started", "start", "starts", "began", "begun", "from", "came", "come"))
+#: A reply this short that names a day is saying when it began ("only Tuesday").
+POINT_ALONE_WORDS: Final = 3
 #: Longest reply (in words) whose short duration rules the finding out: a reply, not a description.
 REPLY_MAX_WORDS: Final = 8
 
@@ -39,25 +45,40 @@ class DurationReader:
     threshold_weeks: float
     amounts: Mapping[str, float]
     units: Mapping[str, float]
+    #: Days a short reply may say the pain started on ("since Saturday", "yesterday"), with how
+    #: many weeks ago that is at most.
+    since: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, doc: Any, file: str) -> DurationReader | None:
         if doc is None:
             return None
-        if not isinstance(doc, LineDict) or set(doc) != {"finding", "weeks", "amounts", "units"}:
-            raise ContentError(file, "durations", "expected finding, weeks, amounts and units")
+        required = {"finding", "weeks", "amounts", "units"}
+        if not isinstance(doc, LineDict) or not required <= set(doc) <= required | {"since"}:
+            raise ContentError(file, "durations", "expected finding, weeks, amounts and units (and since)")
         try:
             amounts = {str(k): float(v) for k, v in doc["amounts"].items()}
             units = {str(k): float(v) for k, v in doc["units"].items()}
-            return cls(str(doc["finding"]), float(doc["weeks"]), amounts, units)
+            since = {str(k): float(v) for k, v in (doc.get("since") or {}).items()}
+            return cls(str(doc["finding"]), float(doc["weeks"]), amounts, units, since)
         except (TypeError, ValueError, AttributeError) as exc:
             raise ContentError(file, "durations", f"expected numbers: {exc}") from None
+
+    @staticmethod
+    def _began(words: list[str], i: int) -> bool:
+        """The point in time at ``i`` is when the pain began: said with "since" or "started", or
+        alone ("yesterday"); "I went to A&E last year" says when something else happened."""
+        return len(words) <= POINT_ALONE_WORDS or not BEGAN.isdisjoint(words[max(0, i - 3) : i])
 
     def read(self, tokens: list[Token], elsewhere: frozenset[int] = frozenset()) -> FindingMatch | None:
         """The finding, present or absent, when a duration is said; None when none is.
         ``elsewhere``: token positions of clauses about other findings (their durations are theirs)."""
         words = [t.word for t in tokens]
         spans: list[tuple[float, int, int]] = []
+        points: list[tuple[float, int, int]] = []
+        if len(words) <= REPLY_MAX_WORDS:
+            points.extend((self.since[w], i, i) for i, w in enumerate(words)
+                          if w in self.since and i not in elsewhere and self._began(words, i))
         for i, word in enumerate(words):
             if word not in self.units or i in elsewhere:
                 continue
@@ -71,12 +92,18 @@ class DurationReader:
                 if words[j] not in GAP_WORDS:
                     break
             if amount is None:
+                if (i > 0 and words[i - 1] in ("last", "this") and len(words) <= REPLY_MAX_WORDS
+                        and self._began(words, i - 1)):
+                    # "it started last week", "since last month": when it began, in a short
+                    # reply, is how long it has lasted (about one of the unit).
+                    points.append((self.units[word], i - 1, i))
                 if not word.endswith("s") or (i > 0 and words[i - 1] in BEFORE_POINT):
                     continue  # "this week", "last year": a point in time
                 amount = PLURAL_ALONE
             elif start > 0 and words[start - 1] in ("last", "this", "next") and amount == 1:
                 continue  # "last week" is when it started, not how long (its "a" never counted)
             spans.append((amount * self.units[word], start, i))
+        spans = spans or points
         if not spans:
             return None
         longest, start, end = max(spans)

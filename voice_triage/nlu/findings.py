@@ -49,6 +49,8 @@ _SUBJECTS: Final = frozenset(("i", "it", "my", "the", "there", "that", "she", "h
 _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 
+#: Verbs of feeling: "I don't really feel it" negates the feeling; "I don't really know" is doubt.
+_FEELING: Final = frozenset(("feel", "felt", "feeling", "notice", "noticed", "sense"))
 #: "not that ...", "not like ...": the clause after it is what is denied.
 _DENIED_CLAUSE: Final = frozenset(("that", "like", "as"))
 #: Answer words that deny what was said just before them ("tingling no").
@@ -159,6 +161,7 @@ class FindingReader:
         self._plural = frozenset(w for text in st.plural for w in self.lex.words(text))
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
         self._singular = frozenset(w for text in st.singular for w in self.lex.words(text))
+        self._fine = frozenset(w for text in st.fine for w in self.lex.words(text))
         self._possessed = st.possessed_finding
         self._possessed_words = st.possessed_words
         self._owners = st.owners
@@ -356,7 +359,9 @@ class FindingReader:
         organs = {self._organ_of[f] for f in topic if f in self._organ_of}
         # "I honestly don't know, I haven't been since Tuesday": a "don't know" that is doubt
         # says nothing of an accident.
-        doubt = {i for s, e in find_seqs(words, self.lex.hedges) for i in range(s, e)}
+        # "I don't really feel it happen" is no doubt: a contracted "not" before a verb of feeling.
+        tokens = [t for clause in clauses for t in clause]
+        doubt = {i for s, e in self._hedges(words, tokens, _FEELING) for i in range(s, e)}
         unaware_at = [(s, e) for s, e in unaware_at if not doubt.intersection(range(s, e))]
         if unaware_at and len(organs) == 1 and organs <= self._accidents.keys():
             accident = self._accidents[next(iter(organs))]
@@ -380,6 +385,7 @@ class FindingReader:
                     out.append(FindingMatch(self._possessed, True, 1.0, shown, shown,
                                             (tokens[i - 1].at, tokens[i].at)))
                     break
+        out.extend(self._fine_organs(clauses, best, topic))
         unaware = bool(unaware_at)
         for match in list(best.values()):
             if not match.present:
@@ -399,6 +405,27 @@ class FindingReader:
                                             match.at, match.hedged))
         return out
 
+    def _fine_organs(self, clauses: list[list[Token]], best: dict[str, FindingMatch],
+                     topic: frozenset[str]) -> list[FindingMatch]:
+        """On a question about an organ, a piece that names it and says it is well ("my waterworks
+        are fine", "peeing is ok, it's my legs") rules out the question's findings of that organ;
+        nothing when the piece negates or doubts it ("not fine", "fine I think")."""
+        asked = {self._organ_of[f] for f in topic if f in self._organ_of}
+        if not asked or not self._fine:
+            return []
+        out: list[FindingMatch] = []
+        for clause in clauses:
+            for piece in self.split(clause):
+                words = [t.word for t in piece]
+                if (self._fine.isdisjoint(words) or not self.lex.cues.isdisjoint(words)
+                        or self._hedges(words, piece)):
+                    continue
+                named = {o for o in asked if not self._organ_words.get(o, frozenset()).isdisjoint(words)}
+                shown = " ".join(t.shown for t in piece if t.shown)
+                out.extend(FindingMatch(f, False, 1.0, shown, shown, (piece[0].at, piece[-1].at))
+                           for f in sorted(topic) if self._organ_of.get(f) in named and f not in best)
+        return out
+
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
                      proxy: bool = False, after: list[str] | None = None,
                      topic: frozenset[str] = frozenset(), own_organ: bool = False) -> list[FindingMatch]:
@@ -413,10 +440,7 @@ class FindingReader:
         named_organ = any(w in organ for organ in self._organ_words.values()
                           if not (implied and implied <= organ) for w in words) \
             or any(w in self.lex.other_sites for w in words)  # "my hands tingle": not [legs]
-        # "I can't really feel it": a "not" that came from a contraction negates its verb; only a
-        # free-standing one starts a hedge ("not really", "not sure").
-        hedge_spans = [(s, e) for s, e in find_seqs(words, self.lex.hedges)
-                       if not (words[s] == "not" and not piece[s].shown and s > 0)]
+        hedge_spans = self._hedges(words, piece)
         positions: dict[str, list[int]] = defaultdict(list)
         scores: dict[int, float] = {}
         content_at: list[int] = []
@@ -610,6 +634,15 @@ class FindingReader:
                                     contracted=not present and bool(free) and all(
                                         words[c] == "not" and not piece[c].shown for c in free)))
         return out
+
+    def _hedges(self, words: list[str], tokens: list[Token],
+                verbs: frozenset[str] | None = None) -> list[tuple[int, int]]:
+        """Where doubt is said. "I can't really feel it": a "not" that came from a contraction
+        negates its verb (with ``verbs``, only one of those verbs); only a free-standing one
+        starts a hedge ("not really", "not sure")."""
+        return [(s, e) for s, e in find_seqs(words, self.lex.hedges)
+                if not (words[s] == "not" and not tokens[s].shown and s > 0
+                        and (verbs is None or (e < len(words) and words[e] in verbs)))]
 
     @staticmethod
     def _double_negative(words: list[str], scoped: list[int], claimed: set[int]) -> bool:

@@ -23,7 +23,7 @@ from typing import Final
 from ..clinical.catalogue import Tier, load_rulebook
 from ..settings import MAX_TEXT_CHARS
 from .answers import AnswerReader, spans_of
-from .base import Answer, FindingMatch, RateChange, Understanding
+from .base import Answer, FindingMatch, RateChange, Understanding, able
 from .durations import DurationReader
 from .findings import INTERJECTIONS, FindingReader, find_seqs
 from .grammar import Grammar, Lexicon, Token, load_grammar
@@ -136,6 +136,13 @@ class Matcher:
                 # and a transcript's "can" may be a "can't": ask again rather than guess. So is a
                 # yes that agrees with it ("I can feel it, yes"), where a leading yes would answer.
                 answer, hedged, derived = None, False, False
+            able_to = [f for f in denied if f.id in topic and able(words, f)]
+            if answer is None and able_to and not any(f.present and f.id in topic for f in findings):
+                # "I can hold it", "I can feel it fine" to a question about not being able to: a
+                # no, kept with its plain-form findings (fragile), so that in a transcript, where
+                # the "can" may be a misheard "can't", the conversation asks again instead.
+                findings = (*findings, *able_to)
+                answer, hedged, derived = Answer.NO, False, True
         if any(f.supplied for f in findings):
             said = tuple(f for f in findings if not f.supplied)
             own = self._answers.read(tokens, pieces, said)
@@ -162,6 +169,11 @@ class Matcher:
                 self._other_organs_only(findings, topic) or self._duration_only(findings, topic)):
             # "the numbness is in my toes" to the saddle question: a finding of another body part
             # is recorded, but it answers nothing about what was asked: asked again, never a no.
+            answer, hedged, derived = None, False, False
+        if answer is Answer.NO and derived and topic and self._duration_only(findings, topic, present=False) \
+                and all(f.own_question_only for f in findings if f.id not in self._context):
+            # "about a week" to "have you had a serious accident?": how long the pain has lasted
+            # answers only its own question: asked again.
             answer, hedged, derived = None, False, False
         lead = self._strip_fillers([t.word for t in tokens])[:1]
         if (answer is Answer.YES and not derived and topic and not (lead and lead[0] in INTERJECTIONS)
@@ -203,10 +215,10 @@ class Matcher:
         return tuple(replace(f, present=False, hedged=False, own_question_only=True)
                      if f.present and f.id in self._reasons and given(f.id) else f for f in findings)
 
-    def _duration_only(self, findings: tuple[FindingMatch, ...], topic: Sequence[str]) -> bool:
-        """The only finding stated is how long the pain has lasted, on another question ("they've
-        been like that for years" about the knees, to the legs question)."""
-        said = [f for f in findings if f.present and f.id not in self._context]
+    def _duration_only(self, findings: tuple[FindingMatch, ...], topic: Sequence[str], present: bool = True) -> bool:
+        """The only finding stated (``present``) or ruled out is how long the pain has lasted, on
+        another question ("they've been like that for years" about the knees, to the legs question)."""
+        said = [f for f in findings if f.present is present and f.id not in self._context]
         finding = self._durations.finding if self._durations is not None else None
         return bool(said) and finding not in topic and all(f.id == finding for f in said)
 

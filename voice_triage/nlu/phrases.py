@@ -278,6 +278,9 @@ class Structure:
     #: Findings the spec calls unexplained, and the reasons that explain them ("on a diet").
     explained: dict[str, tuple[str, ...]] = field(default_factory=dict)
     course: frozenset[str] = frozenset()  # about the pain's course: ruled out by "getting better"
+    #: Words saying a body part is well ("my waterworks are fine"): the answer for that organ's
+    #: findings on its own question.
+    fine: frozenset[str] = frozenset()
 
 
 def _words(value: Any, file: str, where: str) -> frozenset[str]:
@@ -307,7 +310,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     known = set(finding_ids)
     table = doc["structure"]
     check_keys(table, file, "structure", ["organs", "organ_of"],
-               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only"])
+               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only", "fine"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -393,4 +396,6 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
                      explained=explained, new_only=ids("new_only"),
                      happened=happened, accidents=accidents,
-                     lasting=ids("lasting"), course=ids("course"))
+                     lasting=ids("lasting"), course=ids("course"),
+                     fine=_words(table["fine"], file, f"structure.fine (line {table.lines['fine']})")
+                     if "fine" in table else frozenset())
