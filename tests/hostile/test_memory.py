@@ -1,7 +1,9 @@
 """Memory is bounded (issue 18 item 18, issue 15's memory target).
 
 A long spoken answer costs no more memory than a short one: Moonshine decodes dictation in pieces
-of at most ``MAX_PIECE_S`` seconds (decoded whole, a 114 s answer peaked at 1.17 GB). Replay
+of at most ``MAX_PIECE_S`` seconds (decoded whole, a 114 s answer peaked at 1.17 GB), and a process
+that listens with Moonshine stays under the voice issue's 300 MB (its models are rebuilt so that the
+8-bit weights are expanded one at a time, where used: ``asr/ort_model.py``). Replay
 batches fit ``--jobs`` to the memory available and replace their worker processes after a number
 of manifests. Peaks are the real processes' own (``wait4``'s ``ru_maxrss``, which covers the
 workers of a batch too), with real espeak-ng speech and the recognizers a user meets.
@@ -26,12 +28,13 @@ from voice_triage.audio.espeak_worker import NO_SOUND_SERVER, PULSE_SERVER_ENV
 from voice_triage.errors import UsageError
 from voice_triage.replay import batch
 
-#: What a long answer may cost beyond a short one (MB). Measured: 503 MB for a 10 s answer,
-#: 515 MB for 111 s; decoded whole, 50 s of speech costs several hundred MB more.
-GROWTH_MARGIN_MB = 60
-#: Ceiling for one process that listens with Moonshine (MB): the per-worker estimate replay
-#: batches plan with (measured 500–525 MB; the voice issue's target of 300 MB is not reached).
-CEILING_MB = batch.WORKER_PEAK_MB
+#: What a long answer may cost beyond a short one (MB). Measured: 253 MB for this test's 3 s
+#: answer, 263 MB for its 46 s one (269 MB for 10 s, 273 MB for 110 s); decoded whole, 50 s of speech
+#: costs several hundred MB more.
+GROWTH_MARGIN_MB = 40
+#: Ceiling for one process that listens with Moonshine (MB): the voice issue's target for a whole
+#: voice session (measured 253–273 MB; with the model files run as shipped, 464–504 MB).
+CEILING_MB = 300
 
 SENTENCE = ("my lower back hurts and the pain goes down my left leg. it started three days ago when "
             "i lifted a heavy box at work. i have no numbness in my groin and i can pass water normally.")
