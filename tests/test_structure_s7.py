@@ -92,3 +92,15 @@ def test_when_it_began_in_a_short_reply_is_how_long_it_has_lasted() -> None:
 
 def test_it_after_a_verb_is_its_object_not_a_new_clause() -> None:
     assert read("shes had it about five days", "duration")[0] is Answer.NO
+
+
+def test_asked_about_back_pain_a_pain_with_no_other_site_is_the_backs() -> None:
+    assert read("twisted awkwardly getting out of the car and its been aching since")[1].get("back_pain") is True
+    assert "back_pain" not in read("my knees ache")[1]  # another part's pain
+    assert "back_pain" not in read("no pain at all really")[1]  # denied
+    assert read("my back's ok, it's my shoulder")[1].get("back_pain") is False
+
+
+def test_a_comma_then_and_with_a_subject_starts_a_new_clause() -> None:
+    present = read("it wasnt a bad fall, i just sat down on my bum, and then my lower back started to hurt")[1]
+    assert "major_trauma" not in present or present["major_trauma"] is False

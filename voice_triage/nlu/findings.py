@@ -162,6 +162,10 @@ class FindingReader:
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
         self._singular = frozenset(w for text in st.singular for w in self.lex.words(text))
         self._fine = frozenset(w for text in st.fine for w in self.lex.words(text))
+        self._presumed = st.presumed_finding
+        self._presumed_words = frozenset(w for text in st.presumed_words for w in self.lex.words(text))
+        self._elsewhere = frozenset(w for organ in st.presumed_elsewhere for w in self._organ_words.get(organ, ())) \
+            | self.lex.other_sites
         self._possessed = st.possessed_finding
         self._possessed_words = st.possessed_words
         self._owners = st.owners
@@ -382,10 +386,21 @@ class FindingReader:
                 if (words[i] in self._possessed_words and words[i - 1] in self._owners
                         and (i + 1 == len(words) or words[i + 1] not in self._not_before)):
                     shown = " ".join(t.shown for t in tokens[i - 1 : i + 1] if t.shown)
-                    out.append(FindingMatch(self._possessed, True, 1.0, shown, shown,
+                    # "my back is fine really, it's my neck": the back said to be well, no pain word.
+                    # The well word follows the back closely ("is fine", "'s ok"), not "worse than
+                    # normal", not "my back, and my legs are fine".
+                    clause = next((c for c in clauses if c and c[0].at <= tokens[i].at <= c[-1].at), [])
+                    in_clause = {t.word for t in clause}
+                    near = words[i + 1 : i + 4]
+                    well = (not self._fine.isdisjoint(near) and "than" not in near and "and" not in near
+                            and self._presumed_words.isdisjoint(in_clause) and self.lex.cues.isdisjoint(in_clause))
+                    out.append(FindingMatch(self._possessed, not well, 1.0, shown, shown,
                                             (tokens[i - 1].at, tokens[i].at)))
                     break
         out.extend(self._fine_organs(clauses, best, topic))
+        if not topic and self._presumed is not None and self._presumed not in best and not any(
+                m.id == self._presumed for m in out):
+            out.extend(self._presumed_pain(clauses))
         unaware = bool(unaware_at)
         for match in list(best.values()):
             if not match.present:
@@ -404,6 +419,21 @@ class FindingReader:
                     out.append(FindingMatch(self._bilateral, True, match.score, match.span, match.clause,
                                             match.at, match.hedged))
         return out
+
+    def _presumed_pain(self, clauses: list[list[Token]]) -> list[FindingMatch]:
+        """Asked about back pain, "I think I pulled something, it hurts to bend" is back pain: the
+        first pain word, not negated, in a clause that names no other body part."""
+        assert self._presumed is not None
+        for clause in clauses:
+            words = [t.word for t in clause]
+            if not self._elsewhere.isdisjoint(words):
+                continue  # "my neck aches", "both legs are sore": the pain has its own site
+            for i, word in enumerate(words):
+                if word in self._presumed_words and self.lex.cues.isdisjoint(words[max(0, i - 3) : i]):
+                    shown = " ".join(t.shown for t in clause if t.shown)
+                    return [FindingMatch(self._presumed, True, 1.0, clause[i].shown or word, shown,
+                                         (clause[i].at, clause[i].at))]
+        return []
 
     def _fine_organs(self, clauses: list[list[Token]], best: dict[str, FindingMatch],
                      topic: frozenset[str]) -> list[FindingMatch]:

@@ -42,6 +42,8 @@ _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
 #: Words that start a new statement after a comma, not a list item: a degree ("..., a bit
 #: feverish") or a contrast ("no tingling, just pain down the leg": the pain is not denied).
 _NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "really", "just", "only", "except"})
+#: Words that join a new statement on after a comma when a subject follows ("..., and now my ...").
+_COMMA_JOINERS: Final = frozenset({"and", "then", "so", "plus"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
@@ -99,6 +101,9 @@ class Matcher:
                 # statement, not the next item of a list. Not "like": "numb when I wee, like I can't
                 # tell if anything's happening" goes on with the same statement.
                 subject = found[0].word in self._subjects or found[0].word in _NEW_STATEMENT
+                # ", and now my lower back hurts": a joiner then a subject is a new statement too.
+                subject = subject or (found[0].word in _COMMA_JOINERS and any(
+                    t.word in self._subjects or t.word == "my" for t in found[1:3]))
                 # A part with a negation of its own starts its own scope ("stiff and achy, no pain
                 # down my legs"); "no numbness, tingling or weakness" keeps the list's.
                 subject = subject or found[0].word in self.lex.cues

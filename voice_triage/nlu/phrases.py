@@ -278,6 +278,10 @@ class Structure:
     #: Findings the spec calls unexplained, and the reasons that explain them ("on a diet").
     explained: dict[str, tuple[str, ...]] = field(default_factory=dict)
     course: frozenset[str] = frozenset()  # about the pain's course: ruled out by "getting better"
+    #: A pain said with no other body part, in a description, is this finding (the back's).
+    presumed_finding: str | None = None
+    presumed_words: frozenset[str] = frozenset()
+    presumed_elsewhere: frozenset[str] = frozenset()  # organs whose words give the pain another site
     #: Words saying a body part is well ("my waterworks are fine"): the answer for that organ's
     #: findings on its own question.
     fine: frozenset[str] = frozenset()
@@ -310,7 +314,8 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     known = set(finding_ids)
     table = doc["structure"]
     check_keys(table, file, "structure", ["organs", "organ_of"],
-               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only", "fine"])
+               ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only", "fine",
+                "presumed"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -368,6 +373,12 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             bilateral["singular"] = _words(entry["singular"], file, where)
     possessed = _finding_and_words(table, file, "possessed", {"words": "possessed_words", "owners": "owners",
                                                               "not_before": "not_before"}, fid)
+    presumed = _finding_and_words(table, file, "presumed",
+                                  {"words": "presumed_words", "elsewhere": "presumed_elsewhere"}, fid)
+    unknown_organs = sorted(presumed.get("presumed_elsewhere", frozenset()) - set(organs))
+    if unknown_organs:
+        raise ContentError(file, f"structure.presumed (line {table['presumed'].line})",
+                           f"unknown organ {unknown_organs[0]!r} (allowed: {', '.join(sorted(organs))})")
     exclusive: frozenset[str] = frozenset()
     if "exclusive" in table:
         exclusive = _words(table["exclusive"], file, f"structure.exclusive (line {table.lines['exclusive']})")
@@ -393,7 +404,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             at = f"structure.explained.{key} (line {entry.lines[key]})"
             explained[fid(key, at)] = tuple(p.text for p in _expand_list(expander, templates, file, at, key,
                                                                             entry.lines[key]))
-    return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed,
+    return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed, **presumed,
                      explained=explained, new_only=ids("new_only"),
                      happened=happened, accidents=accidents,
                      lasting=ids("lasting"), course=ids("course"),
