@@ -104,3 +104,20 @@ def test_asked_about_back_pain_a_pain_with_no_other_site_is_the_backs() -> None:
 def test_a_comma_then_and_with_a_subject_starts_a_new_clause() -> None:
     present = read("it wasnt a bad fall, i just sat down on my bum, and then my lower back started to hurt")[1]
     assert "major_trauma" not in present or present["major_trauma"] is False
+
+
+def test_an_accident_not_meant_is_the_organs_accident() -> None:
+    assert read("sometimes a bit of wee comes out by itself")[1].get("urinary_incontinence") is True
+    assert read("i had a poo accidentally in bed")[1].get("bowel_incontinence") is True
+    assert "urinary_incontinence" not in read("i phoned my gp without meaning to")[1]
+
+
+def test_a_correction_keeps_the_first_letter() -> None:
+    # "training" is a word of its own, not a misspelt "straining".
+    assert "urinary_retention" not in read("i hurt it at rugby training on sunday")[1]
+    assert read("i keep strainning to pee")[1].get("urinary_retention") is True
+
+
+def test_the_back_pain_described_stays_when_a_longer_phrase_holds_it() -> None:
+    present = read("back pain going down into both legs")[1]
+    assert present.get("back_pain") is True and present.get("both_legs_neuro") is True

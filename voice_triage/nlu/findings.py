@@ -36,6 +36,9 @@ MAX_GAP: Final = 2
 #: Endings of an inflected word, longest first: a form the templates do not list is read as its
 #: base when the base is a grammar word (never fuzzily: "needed" is not "needing" by spelling).
 INFLECTIONS: Final = ("ing", "ed", "es", "s")
+#: Corrections considered per misspelt word (best first): more finds one with the right first
+#: letter behind a closer wrong one, at a little more time per new word (cached after).
+FUZZY_CANDIDATES: Final = 5
 #: Findings whose mean word score (0-1) is below this are dropped rather than guessed.
 FINDING_MIN_SCORE: Final = 0.88
 
@@ -152,6 +155,7 @@ class FindingReader:
                   if any(w in other for name, other in self._organ_words.items() if name != organ)}
         self._exclusive_words = {organ: self._organ_words.get(organ, frozenset()) - shared for organ in self._exclusive}
         self._unaware = frozenset(tuple(self.lex.words(text)) for text in st.unaware)
+        self._involuntary = frozenset(tuple(self.lex.words(text)) for text in st.involuntary)
         self._implies = st.implies or {}
         self._happened = frozenset(w for text in st.happened for w in self.lex.words(text))
         self._accidents = st.accidents
@@ -233,7 +237,10 @@ class FindingReader:
         base = self._inflected(word)
         if base is not None:  # "needed pads", "she's wetted herself": a form no template has
             return self.lex.lemmas.get(base, base), 1.0
-        best = process.extractOne(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_MIN_SCORE)
+        # A slip keeps the first letter (typists and recognizers alike): "training" is no
+        # misspelt "straining", "rain" no "train".
+        best = next((c for c in process.extract(word, self._vocab, scorer=fuzz.ratio, score_cutoff=WORD_MIN_SCORE,
+                                                limit=FUZZY_CANDIDATES) if c[0][:1] == word[:1]), None)
         if best is None or best[0] in _NO_CORRECTION or best[0] in self.lex.cues or _antonym(word, best[0]):
             return word, 1.0
         return self.lex.lemmas.get(best[0], best[0]), best[1] / 100.0
@@ -397,6 +404,7 @@ class FindingReader:
                     out.append(FindingMatch(self._possessed, not well, 1.0, shown, shown,
                                             (tokens[i - 1].at, tokens[i].at)))
                     break
+        out.extend(self._involuntary_accidents(clauses, words, best, organs))
         out.extend(self._fine_organs(clauses, best, topic))
         if not topic and self._presumed is not None and self._presumed not in best and not any(
                 m.id == self._presumed for m in out):
@@ -418,6 +426,26 @@ class FindingReader:
                                     or (set(near) & self._sides and len(sides_named) > 1)):
                     out.append(FindingMatch(self._bilateral, True, match.score, match.span, match.clause,
                                             match.at, match.hedged))
+        return out
+
+    def _involuntary_accidents(self, clauses: list[list[Token]], words: list[str], best: dict[str, FindingMatch],
+                               asked: set[str]) -> list[FindingMatch]:
+        """ "I peed a little without meaning to": a cue of not meaning it, in a clause naming what
+        happened and one organ (the bladder or bowel, or the question's), is that organ's accident."""
+        out: list[FindingMatch] = []
+        for s, e in find_seqs(words, self._involuntary) if self._involuntary else []:
+            clause = next((c for c in clauses if c and c[0].at <= s <= c[-1].at), [])
+            said = [t.word for t in clause if not s <= t.at < e]
+            named = [o for o in self._accidents if not self._organ_words.get(o, frozenset()).isdisjoint(said)]
+            if not named and len(asked) == 1 and asked <= self._accidents.keys():
+                named = list(asked)
+            if len(named) != 1 or (self._happened.isdisjoint(said) and self._organ_words[named[0]].isdisjoint(said)):
+                continue
+            accident = self._accidents[named[0]]
+            old = best.get(accident)
+            if old is None or old.supplied or old.fragile or not old.present:
+                shown = " ".join(t.shown for t in clause if t.shown)
+                out.append(FindingMatch(accident, True, 1.0, shown, shown, (clause[0].at, clause[-1].at)))
         return out
 
     def _presumed_pain(self, clauses: list[list[Token]]) -> list[FindingMatch]:
@@ -538,7 +566,10 @@ class FindingReader:
         hits = [h for h in hits if not any(h.start < r < h.end for r in clause_starts)]
         # A phrase inside a longer one is the longer one's; a supplied hit is not inside it (its
         # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
-        hits = [h for h in hits if h.supplied or not any(h.positions < o.positions for o in hits)]
+        # The back pain the person is describing stays whatever phrase it is part of ("back pain
+        # shooting down both legs").
+        hits = [h for h in hits if h.supplied or h.cand.finding == self._presumed
+                or not any(h.positions < o.positions for o in hits)]
         if not topic:
             # In a description the organ supplied is only the reply's last one: a word another
             # phrase says in full is that phrase's ("my bladder is fine, I had a car accident").

@@ -261,6 +261,9 @@ class Structure:
     #: On the bladder or bowel question, a happening said with an unaware cue is that organ's accident.
     happened: frozenset[str] = frozenset()
     accidents: dict[str, str] = field(default_factory=dict)
+    #: Said with what happened and the bladder or bowel, that organ's accident ("I peed a little
+    #: without meaning to"), on any question or none; no lost feeling is implied.
+    involuntary: tuple[str, ...] = ()
     bilateral_finding: str | None = None
     bilateral_from: frozenset[str] = frozenset()
     #: One-leg findings still true said of both legs, and the words that say them there.
@@ -337,9 +340,10 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     implies: dict[str, str] = {}
     happened: frozenset[str] = frozenset()
     accidents: dict[str, str] = {}
+    involuntary: tuple[str, ...] = ()
     if "unaware" in table:
         entry = table["unaware"]
-        check_keys(entry, file, "structure.unaware", ["cues", "implies"], ["happened", "accidents"])
+        check_keys(entry, file, "structure.unaware", ["cues", "implies"], ["happened", "accidents", "involuntary"])
         expander = _expander(doc, file)
         unaware = tuple(p.text for p in _expand_list(expander, entry["cues"], file, "structure.unaware.cues",
                                                       "unaware", entry.line))
@@ -353,6 +357,9 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
             if not ("happened" in entry and isinstance(entry.get("accidents"), LineDict)):
                 raise ContentError(file, where, "happened (words) and accidents (organ: finding id) go together")
             happened = _words(entry["happened"], file, f"{where}: happened")
+            if "involuntary" in entry:
+                involuntary = tuple(p.text for p in _expand_list(
+                    expander, entry["involuntary"], file, "structure.unaware.involuntary", "involuntary", entry.line))
             for organ, finding in entry["accidents"].items():
                 if organ not in organs:
                     raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
@@ -406,7 +413,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
                                                                             entry.lines[key]))
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed, **presumed,
                      explained=explained, new_only=ids("new_only"),
-                     happened=happened, accidents=accidents,
+                     happened=happened, accidents=accidents, involuntary=involuntary,
                      lasting=ids("lasting"), course=ids("course"),
                      fine=_words(table["fine"], file, f"structure.fine (line {table.lines['fine']})")
                      if "fine" in table else frozenset())
