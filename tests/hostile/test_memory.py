@@ -28,12 +28,12 @@ from voice_triage.audio.espeak_worker import NO_SOUND_SERVER, PULSE_SERVER_ENV
 from voice_triage.errors import UsageError
 from voice_triage.replay import batch
 
-#: What a long answer may cost beyond a short one (MB). Measured: 253 MB for this test's 3 s
-#: answer, 263 MB for its 46 s one (269 MB for 10 s, 273 MB for 110 s); decoded whole, 50 s of speech
-#: costs several hundred MB more.
+#: What a long answer may cost beyond a short one (MB). Measured: 243 MB for this test's 3 s
+#: answer, 257–267 MB for its 46 s one (259 MB for 10 s, 266 MB for 110 s); decoded whole, 50 s of
+#: speech costs several hundred MB more.
 GROWTH_MARGIN_MB = 40
 #: Ceiling for one process that listens with Moonshine (MB): the voice issue's target for a whole
-#: voice session (measured 253–273 MB; with the model files run as shipped, 464–504 MB).
+#: voice session (measured 243–267 MB; with the model files run as shipped, 464–504 MB).
 CEILING_MB = 300
 
 SENTENCE = ("my lower back hurts and the pain goes down my left leg. it started three days ago when "

@@ -17,11 +17,11 @@ decoder step expanded all of them (~165 MB) before using any. ``ort_model`` rebu
 memory so that a weight is expanded only where it is used, one at a time, with the file's own
 arithmetic: the same logits to the bit and the same transcripts (every clip under ``tests/wav``).
 Measured on this 2-core machine, ``understand --audio --question open`` on espeak-ng speech peaks
-at 253 MB for 3 s, 269 MB for 10 s, 263 MB for 46 s and 273 MB for 110 s (as shipped: 464, 493, 502
-and 504 MB); the models hold ~100 MB once loaded and ~75 MB more while decoding. A decoder step
-takes 22 ms on one core (as shipped: 36 ms, the first step 35 ms instead of 130 ms); loading takes
-0.35 s (0.17 s, the rebuild is the difference). Should the rebuild fail, the files run as shipped,
-with a warning that says why.
+at 243 MB for 3 s, 259 MB for 10 s, 260 MB for 46 s and 266 MB for 110 s (as shipped: 464, 493, 502
+and 504 MB); the models hold ~100 MB once loaded and ~80 MB more while decoding. A decoder step
+takes 20-22 ms on one core (as shipped: 36-38 ms; an utterance's first step 25 ms instead of 46 ms);
+loading takes 0.35 s instead of 0.17 s (the rebuild, in Python). Should the rebuild fail, the files
+run as shipped, with a warning that says why.
 
 Decoding stops as soon as the words so far cannot begin any phrase, and never runs past
 ``TOKENS_PER_S`` steps a second of audio. ``SecondOpinion`` in ``factory.py`` calls it for the open
@@ -225,9 +225,9 @@ class MoonshineRecognizer:
         # about 100 MB higher).
         options.execution_order = ort.ExecutionOrder.PRIORITY_BASED
         # No memory arena: each weight's floats go back to the system after its product (measured,
-        # ``understand`` on a 46 s answer: a 263 MB peak instead of 292 MB, for a step of 22 ms
-        # instead of 18 ms). No memory pattern either: with the arena it planned one block for a
-        # whole run's tensors at once (32 MB more).
+        # ``understand`` on a 46 s answer: a 260 MB peak instead of 293 MB, for a step about 7%
+        # slower, 21-22 ms instead of 20-21 ms). No memory pattern either: with the arena it planned
+        # one block for a whole run's tensors at once (32 MB more).
         options.enable_cpu_mem_arena = False
         options.enable_mem_pattern = False
         options.add_session_config_entry(EXTERNAL_FOLDER_KEY, str(rebuilt.folder))
@@ -332,7 +332,7 @@ def shared() -> MoonshineRecognizer:
 
 class OnFirstUse:
     """Moonshine, loaded the first time it is needed: a session whose answers pocketsphinx all
-    understands never pays its memory (~100 MB loaded, ~75 MB more while decoding) or load time. The
+    understands never pays its memory (~100 MB loaded, ~80 MB more while decoding) or load time. The
     files are checked at once, so a broken install is reported when the recognizer is opened."""
 
     name = NAME
