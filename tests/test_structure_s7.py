@@ -121,3 +121,13 @@ def test_a_correction_keeps_the_first_letter() -> None:
 def test_the_back_pain_described_stays_when_a_longer_phrase_holds_it() -> None:
     present = read("back pain going down into both legs")[1]
     assert present.get("back_pain") is True and present.get("both_legs_neuro") is True
+
+
+@pytest.mark.parametrize("text", ["hard to say really", "i sat down hard on the step", "i have trouble getting up"])
+def test_an_everyday_word_is_no_sexual_problem(text: str) -> None:
+    assert "sexual_dysfunction" not in read(text, "sex")[1]
+
+
+def test_a_time_alone_never_fills_in_a_finding_with_the_questions_organ() -> None:
+    answer, present = read("he has yeah, he wet the bed last night", "bladder")
+    assert answer is Answer.YES and present.get("urinary_incontinence") is True

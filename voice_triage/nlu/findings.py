@@ -54,6 +54,8 @@ _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 #: Verbs of feeling: "I don't really feel it" negates the feeling; "I don't really know" is doubt.
 _FEELING: Final = frozenset(("feel", "felt", "feeling", "notice", "noticed", "sense"))
+#: Words that place a time, beside the durations' units and days (negation.yaml `durations`).
+_TIME_MARKERS: Final = frozenset(("last", "since", "ago", "night", "nights", "hours", "hour", "morning"))
 #: "not that ...", "not like ...": the clause after it is what is denied.
 _DENIED_CLAUSE: Final = frozenset(("that", "like", "as"))
 #: Answer words that deny what was said just before them ("tingling no").
@@ -166,6 +168,11 @@ class FindingReader:
         self._sides = frozenset(w for text in st.sides for w in self.lex.words(text))
         self._singular = frozenset(w for text in st.singular for w in self.lex.words(text))
         self._fine = frozenset(w for text in st.fine for w in self.lex.words(text))
+        # When something happened ("last night", "since Tuesday") says nothing of what: never the
+        # word that lets the question's organ fill in a phrase ("[pee] since last night").
+        durations = self.lex.durations_doc if isinstance(self.lex.durations_doc, dict) else {}
+        self._time_words = frozenset(str(w) for key in ("units", "since") for w in (durations.get(key) or {})) \
+            | _TIME_MARKERS
         self._presumed = st.presumed_finding
         self._presumed_words = frozenset(w for text in st.presumed_words for w in self.lex.words(text))
         self._elsewhere = frozenset(w for organ in st.presumed_elsewhere for w in self._organ_words.get(organ, ())) \
@@ -540,6 +547,10 @@ class FindingReader:
                 gap = gaps[c]
                 said = cand.words - {gap}
                 strong = said - self.lex.not_alone - self._auxiliaries
+                if self.lex.cues.isdisjoint(words):
+                    # "haven't been since last night" says it; "he wet the bed last night" has no
+                    # "[pee] since last night" in it: a time alone never fills in a plain form.
+                    strong -= self._time_words
                 if cand.negated:
                     strong |= said & self.lex.perception  # "I can't feel it" [pee]
                 if not gap or not strong:
