@@ -131,3 +131,34 @@ def test_an_everyday_word_is_no_sexual_problem(text: str) -> None:
 def test_a_time_alone_never_fills_in_a_finding_with_the_questions_organ() -> None:
     answer, present = read("he has yeah, he wet the bed last night", "bladder")
     assert answer is Answer.YES and present.get("urinary_incontinence") is True
+
+
+def test_scots_words_are_read() -> None:
+    assert read("nae bother there at all", "bladder")[0] is Answer.NO
+    assert read("i dinnae ken", "general_health")[0] is Answer.UNSURE
+    assert read("i cannae go at all", "bladder")[1].get("urinary_retention") is True
+
+
+def test_a_transcripts_leading_know_is_no() -> None:
+    assert read("know theyre both fine", "legs")[0] is Answer.NO
+    assert read("know what i mean", "legs")[0] is not Answer.NO
+
+
+def test_a_person_and_an_auxiliary_mid_sentence_start_a_new_clause() -> None:
+    u = load_matcher().understand("nope i know fine when i need to go i just cant get it started",
+                                  ASKS["bladder_feeling"])
+    found = {f.id: f.present for f in u.findings}
+    assert u.answer is Answer.NO and found.get("urinary_retention") is True
+    assert found.get("bladder_sensation_loss") is not True
+    # ... but not inside one statement that "when" opens.
+    assert read("when i went to wipe i couldnt feel a thing")[1].get("wiping_numbness") is True
+
+
+def test_a_reply_that_turns_to_another_organ_takes_it_for_what_follows() -> None:
+    present = read("the bladder's fine, it's my bowels, i've had an accident", "bladder")[1]
+    assert present.get("bowel_incontinence") is True and present.get("urinary_incontinence") is not True
+
+
+def test_a_limit_on_knowing_is_no_denial() -> None:
+    assert read("i only know i need to go when im bursting", "bladder_feeling")[0] is not Answer.NO
+    assert read("i know when i need to go", "bladder_feeling")[0] is Answer.NO

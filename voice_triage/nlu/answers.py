@@ -276,9 +276,10 @@ class AnswerReader:
                 return Answer.NO  # "we haven't had any operations": a denial of whatever it names
             # "it does, it shoots down my leg": a new subject starts the next clause.
             # ... but "it" straight after a verb is its object ("he's had it about ten days").
-            # So is "my" straight after the auxiliary: "it's my back" says what it is.
-            cut = next((k for k, w in enumerate(rest) if (w in self.subjects or (w == "my" and k))
-                        and not (k and w in _OBJECTS)), len(rest))
+            # So is a word straight after the auxiliary: "it's my back", "they're both fine" say
+            # what it is.
+            cut = next((k for k, w in enumerate(rest) if k and (w in self.subjects or w == "my")
+                        and w not in _OBJECTS), len(rest))
             if cut and not self._generic(rest[:cut]):
                 continue
             if self._generic(rest[:cut]):

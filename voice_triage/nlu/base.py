@@ -107,10 +107,17 @@ class Understanding:
         }
 
 
-#: Words of ability: the plain form of a "can't" phrase said with one is a denial ("I can pee").
-ABILITY: Final = frozenset(("can", "could", "able"))
+#: Words of ability and awareness: the plain form of a "can't" or "don't know" phrase said with
+#: one is a denial ("I can pee", "I know when I need to go"), where a plain form without one says
+#: nothing either way ("it just comes out" is no "nothing comes out").
+#: Not "feel": "it does feel a bit odd" is no plain "I can feel it".
+ABILITY: Final = frozenset(("can", "could", "able", "know", "knew", "tell"))
+#: Words that make it a limit, not a denial: "I only know when I'm bursting".
+LIMITS: Final = frozenset(("only", "just", "barely", "hardly", "scarcely", "sometimes", "not", "odd", "different"))
 
 
 def able(words: list[str], finding: FindingMatch) -> bool:
-    """``finding``'s words (of the utterance's normalised ``words``) say what the person can do."""
-    return not ABILITY.isdisjoint(words[finding.at[0] : finding.at[1] + 1])
+    """``finding``'s words (of the utterance's normalised ``words``) say what the person can do or
+    is aware of, without a limit on it."""
+    said = words[max(0, finding.at[0] - 2) : finding.at[1] + 1]
+    return not ABILITY.isdisjoint(said) and LIMITS.isdisjoint(said)

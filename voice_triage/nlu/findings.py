@@ -21,7 +21,7 @@ from typing import Final
 from rapidfuzz import fuzz, process
 
 from ..errors import ContentError
-from .base import FindingMatch
+from .base import ABILITY, FindingMatch
 from .grammar import Grammar, Lexicon, Token
 
 #: Word-level typo correction (rapidfuzz ratio, 0-100). Lower catches more recognizer slips
@@ -54,6 +54,18 @@ _NO_CORRECTION: Final = frozenset({"can", "not", "will", "do", "does", "did"})
 
 #: Verbs of feeling: "I don't really feel it" negates the feeling; "I don't really know" is doubt.
 _FEELING: Final = frozenset(("feel", "felt", "feeling", "notice", "noticed", "sense"))
+#: People a clause is about, and what may stand between one and its auxiliary ("I just can't").
+_PERSONS: Final = frozenset(("i", "he", "she", "we", "they"))
+_ADVERBS: Final = frozenset(("just", "really", "still", "also", "even", "only", "never", "always", "actually"))
+#: Words after which a person starts a clause inside the same statement ("when I need to go").
+_LEADS_IN: Final = frozenset(("when", "if", "that", "because", "cause", "cos", "so", "and", "but", "till", "until",
+                              "before", "after", "where", "as", "like", "since", "while", "whether", "or", "what",
+                              "how", "then", "think", "know", "says", "said", "feel", "mean", "reckon", "guess"))
+#: Words that open a clause the next one completes ("when I wipe, I can't feel the paper").
+_SUBORDINATORS: Final = frozenset(("when", "if", "because", "cause", "cos", "after", "before", "while", "since",
+                                   "until", "till", "whenever", "once"))
+#: Going to the toilet: on the bladder or bowel question, "can't go" is the organ's.
+_GOING: Final = frozenset(("go", "going", "gone", "went"))
 #: Words that place a time, beside the durations' units and days (negation.yaml `durations`).
 _TIME_MARKERS: Final = frozenset(("last", "since", "ago", "night", "nights", "hours", "hour", "morning"))
 #: "not that ...", "not like ...": the clause after it is what is denied.
@@ -69,6 +81,8 @@ _REPORTED_ANSWERS: Final = frozenset(("yes", "yeah", "no", "nope", "nah"))
 _SAYS: Final = frozenset(("says", "said", "say", "saying", "tells", "told"))
 #: Pronouns that point back at a body part named earlier in the reply.
 _PRONOUNS_OF_SITES: Final = frozenset(("it", "they", "them", "its", "one", "both"))  # "the left one", "both are"
+#: Words that only point at a body part ("they're both fine"), never say what it does.
+_POINTING: Final = _PRONOUNS_OF_SITES | frozenset(("left", "right", "legs", "leg", "them", "each", "either"))
 #: A reset that starts with one of these right after a cue is the cue's object ("nothing I do").
 _PRONOUNS: Final = frozenset(("i", "you", "we", "they", "he", "she"))
 
@@ -283,6 +297,20 @@ class FindingReader:
             run += 1
         if 0 < run < len(words) and words[run] in _SUBJECTS:
             cuts.add(run)
+        # "I know when I need to go alright I just can't get it out": a person's subject and its
+        # auxiliary after a word that does not lead into a clause ("when I", "and I") start a new one.
+        last = 0
+        for i in range(2, len(words) - 1):
+            if words[i] not in _PERSONS or words[i - 1] in _LEADS_IN or words[i - 1] in _PERSONS:
+                continue
+            if any(words[k] in _SUBORDINATORS and (k == last or words[k - 1] in _JOINERS) for k in range(last, i)):
+                continue  # "(and) when I went to wipe I couldn't feel the paper": one statement
+            j = i + 1
+            while j < len(words) - 1 and words[j] in _ADVERBS:
+                j += 1
+            if words[j] in self._auxiliaries and words[i - 1] not in self.lex.cues:
+                cuts.add(i)
+                last = i
         # "she says no, she can feel everything": an answer word reported, then a new subject.
         cuts.update(i + 1 for i in range(run, len(words) - 1)
                     if words[i] in _REPORTED_ANSWERS and words[i + 1] in _SUBJECTS and i and words[i - 1] in _SAYS)
@@ -332,7 +360,9 @@ class FindingReader:
                     # named earlier in the reply, before the question's own organ; the bladder or
                     # bowel by any of its words ("a number two ... I don't feel it come out").
                     here = next((ws for ws in exclusive_words.values() if last_site <= ws), last_site)
-                elif not implied and focus and not any(w in self._any_organ_word for w in said):
+                elif focus and not any(w in self._any_organ_word for w in said) and focus.isdisjoint(implied):
+                    # ... and on a question about another organ, the one the reply turned to: "my
+                    # waterworks are fine, it's my bowels, I've had an accident" is the bowel's.
                     here = focus
                 own = False
                 if not implied and here is implied:
@@ -482,10 +512,15 @@ class FindingReader:
         for clause in clauses:
             for piece in self.split(clause):
                 words = [t.word for t in piece]
-                if (self._fine.isdisjoint(words) or not self.lex.cues.isdisjoint(words)
-                        or self._hedges(words, piece)):
+                if (self._fine.isdisjoint(words) or not self.lex.cues.isdisjoint(words) or "than" in words
+                        or self._hedges(words, piece) or not ABILITY.isdisjoint(words)):
+                    # "I can feel it fine" is a plain form, read (and doubted) as one; "slower than
+                    # normal" is no "normal".
                     continue
                 named = {o for o in asked if not self._organ_words.get(o, frozenset()).isdisjoint(words)}
+                if not named and len(asked) == 1 and not _PRONOUNS_OF_SITES.isdisjoint(words) \
+                        and self._any_organ_word.isdisjoint(words):
+                    named = set(asked)  # "they're both fine" on the legs question
                 shown = " ".join(t.shown for t in piece if t.shown)
                 out.extend(FindingMatch(f, False, 1.0, shown, shown, (piece[0].at, piece[-1].at))
                            for f in sorted(topic) if self._organ_of.get(f) in named and f not in best)
@@ -553,6 +588,8 @@ class FindingReader:
                     strong -= self._time_words
                 if cand.negated:
                     strong |= said & self.lex.perception  # "I can't feel it" [pee]
+                    if not self.lex.cues.isdisjoint(words):
+                        strong |= said & _GOING  # "I can't go at all" [pee], said with its "not"
                 if not gap or not strong:
                     continue
                 need = said
@@ -588,6 +625,12 @@ class FindingReader:
                 not o.supplied and h.positions < o.positions for o in hits)]
         if not hits:
             return []
+        if not self._fine.isdisjoint(words) and self.lex.cues.isdisjoint(words) and ABILITY.isdisjoint(words):
+            # "they're both fine": said to be well, the question fills in no finding from a word
+            # that only points at the part ("the left one drags" still says what it does).
+            hits = [h for h in hits if not h.supplied or not (h.cand.words & set(words)) <= _POINTING]
+            if not hits:
+                return []
         # A hedge whose words are a finding's own ("I can't tell if my bladder is full") states the
         # symptom; any other hedge is doubt, and its words are no finding's.
         # Only words the person said can claim a hedge: "I can't tell" on the bladder question is

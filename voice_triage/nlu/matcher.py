@@ -42,6 +42,8 @@ _COMPARATIVES: Final = frozenset(r.value for r in RateChange)
 #: Words that start a new statement after a comma, not a list item: a degree ("..., a bit
 #: feverish") or a contrast ("no tingling, just pain down the leg": the pain is not denied).
 _NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "really", "just", "only", "except"})
+#: After a leading "know", words that keep it "know" ("know what I mean").
+_KNOW_WHAT: Final = frozenset({"what", "how", "if", "when", "why", "whether", "where", "who", "about"})
 #: Words that join a new statement on after a comma when a subject follows ("..., and now my ...").
 _COMMA_JOINERS: Final = frozenset({"and", "then", "so", "plus"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
@@ -91,6 +93,9 @@ class Matcher:
                 if not found:
                     continue
                 found = [tok._replace(at=len(tokens) + n) for n, tok in enumerate(found)]
+                if not tokens and found[0].word == "know" and (len(found) == 1 or found[1].word not in _KNOW_WHAT):
+                    # A transcript's "know its fine": a reply never starts with a bare "know".
+                    found[0] = found[0]._replace(word="no")
                 tokens.extend(found)
                 lone = all(t.word in INTERJECTIONS for t in found)
                 # "thankfully no, everything is normal": an answer word before a comma ends its clause.
