@@ -5,8 +5,9 @@ of at most ``MAX_PIECE_S`` seconds (decoded whole, a 114 s answer peaked at 1.17
 that listens with Moonshine stays under the voice issue's 300 MB (its models are rebuilt so that the
 8-bit weights are expanded one at a time, where used: ``asr/ort_model.py``). Replay
 batches fit ``--jobs`` to the memory available and replace their worker processes after a number
-of manifests. Peaks are the real processes' own (``wait4``'s ``ru_maxrss``, which covers the
-workers of a batch too), with real espeak-ng speech and the recognizers a user meets.
+of manifests. Peaks are the real processes' own (``ru_maxrss`` of the CLI and its children, the
+workers of a batch too, measured from a small helper process: ``PROBE``), with real espeak-ng speech
+and the recognizers a user meets.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +58,26 @@ def seconds(wav: Path) -> float:
     return (wav.stat().st_size - 44) / 32000
 
 
+#: Runs a command as the only child of a fresh, small Python process and prints its exit status and
+#: peak resident memory (KB, the largest of it and its children). Linux carries a process's peak over
+#: ``exec`` from the memory it had before, so a CLI started straight from this test process would
+#: report at least the test process's own peak (879 MB after the Moonshine tests ran in it).
+PROBE = (
+    "import json, resource, subprocess, sys\n"
+    "with open(sys.argv[2], 'w') as out, open(sys.argv[3], 'w') as err:\n"
+    "    done = subprocess.run(json.loads(sys.argv[1]), stdin=subprocess.DEVNULL, stdout=out, stderr=err)\n"
+    "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+)
+
+
 def peak(*args: str, env: dict[str, str] | None = None, cwd: Path) -> tuple[int, str, str, int]:
     """Run the CLI; its peak resident memory (MB, the largest of it and its children), stdout,
     stderr and exit status."""
     out, err = cwd / "stdout", cwd / "stderr"
-    with out.open("w") as stdout, err.open("w") as stderr:
-        proc = subprocess.Popen([*cli_command(), *args], stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
-                                env=cli_env(env))
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_maxrss // 1024, out.read_text(), err.read_text(), proc.returncode
+    probe = subprocess.run([sys.executable, "-c", PROBE, json.dumps([*cli_command(), *args]), str(out), str(err)],
+                           capture_output=True, text=True, env=cli_env(env), check=True)
+    status, kb = probe.stdout.split()
+    return int(kb) // 1024, out.read_text(), err.read_text(), int(status)
 
 
 @pytest.mark.slow
