@@ -217,7 +217,7 @@ class MoonshineRecognizer:
         rebuilt = ort_model.int8_model(path)
         options = self.options(ort)
         # No graph optimisation: constant folding would expand every weight once at load and keep
-        # the floats (measured: a 1.29 GB peak). The file was optimised when it was written, and
+        # the floats (measured: ``understand`` peaked at 1.31 GB). The file was optimised when written, and
         # with no pass run the kernels are the file's own, which keeps the results the same to the bit.
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
         # Priority-based order runs each weight's expansion just before its product, so one weight's
