@@ -517,3 +517,13 @@ def test_a_typed_i_can_is_a_no_and_a_spoken_one_is_asked_again() -> None:
     spoken.hear("i can hold it ok", spoken=True)
     assert spoken.current is not None and spoken.current.question == "bladder"
     assert "urinary_incontinence" not in spoken.findings().absent
+
+
+def test_a_finding_said_with_a_stop_is_kept() -> None:
+    # Rule 9: "I need to stop now, I feel awful" ends the conversation, and what was said with it
+    # counts ("my bum has gone numb" as stated, though its read-back never comes).
+    c = real_conv()
+    answer_until(c, "bladder")
+    events = c.hear("my bum has gone numb down there, sorry i have to stop now i feel awful")
+    result = decided(events)
+    assert result.decision.level is Level.EMERGENCY and "saddle_numbness" in result.present

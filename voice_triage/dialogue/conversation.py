@@ -222,6 +222,10 @@ class Conversation:
         assert self._step is not None
         if answer is Answer.STOP:
             self.last_outcome = "stop"
+            if self.last_understanding is not None and self.last_understanding.findings:
+                # "my bum's gone numb, I need to stop now": what was said with the stop is kept
+                # (rule 9), an emergency finding as stated though its read-back never comes.
+                self._plan.resolve_findings(self._step, self.last_understanding.findings)
             return self._finish(EndReason.STOPPED)
         if answer is Answer.EMERGENCY:
             return self._emergency()

@@ -49,6 +49,8 @@ _REPEATS: Final = re.compile(r"(.)\1+")
 #: A stop cue after one of these is part of a description ("I can't hold it in when I need to go").
 _SUBORDINATE: Final = frozenset(("when", "whenever", "if", "before", "until", "till", "because", "cause", "cos"))
 #: A stop cue right after one of these is said of someone else ("she needs to go").
+#: People who start a clause of their own after a stop ("..., I feel too ill").
+_PERSONS: Final = frozenset(("i", "we", "he", "she", "they"))
 _THIRD_PERSON: Final = frozenset(("he", "she", "they", "it", "mum", "dad", "husband", "wife"))
 
 
@@ -122,7 +124,9 @@ class AnswerReader:
             return Answer.REPEAT, False, False
         if has(Answer.HELP.value):
             return Answer.HELP, False, False
-        if not present and self.ends_with_stop(words, claimed, clauses) and not has("yes"):
+        # Said with a finding, only a stop that cannot be about the toilet ends the talk ("I have
+        # to go and go but only a dribble comes out" describes; "I need to stop, I feel too ill").
+        if self.ends_with_stop(words, claimed, clauses, strict=bool(present)) and not has("yes"):
             # "I need to go all the time and I can't get it started" describes; a stop counts when
             # it ends its clause ("no numbness, stop now", "I have to go, my daughter is here").
             return Answer.STOP, False, False
@@ -156,7 +160,8 @@ class AnswerReader:
 
     # --- steps ------------------------------------------------------------------------------------
 
-    def ends_with_stop(self, words: list[str], claimed: set[int], clauses: list[list[Token]] | None = None) -> bool:
+    def ends_with_stop(self, words: list[str], claimed: set[int], clauses: list[list[Token]] | None = None,
+                       strict: bool = False) -> bool:
         """A stop cue with at most STOP_TAIL_WORDS content words after it in its clause ("I have
         to go, my daughter is here" stops; "I need to go all the time and can't get it out" does not)."""
         ends = sorted(c[-1].at + 1 for c in clauses or [] if c and c[-1].at >= 0) or [len(words)]
@@ -164,17 +169,19 @@ class AnswerReader:
         for s, e in spans_of(words, self.cues["stop"]):
             if claimed.intersection(range(s, e)) or (s > 0 and words[s - 1] in _THIRD_PERSON):
                 continue  # "she needs to go": about someone, not a request to stop
+            if strict and "go" in words[s:e]:
+                continue
             if any(w in self.lex.cues or w in _SUBORDINATE for w in words[max(s - 3, 0) : s]):
                 continue  # "I can't stop it", "when I need to go": a symptom, not a request
             clause_end = next((x for x in ends if x >= e), len(words))
             # A new subject and verb after the stop starts its own clause ("stop now please, I
             # will phone the surgery"); then nothing but small words may come between.
             end = min([clause_end, *(r for r, _ in spans_of(words, self.lex.resets, e) if r < clause_end)])
-            new = [i for i in range(e, end) if words[i] in ("i", "we") and i + 1 < end
-                   and words[i + 1] in ("will", "would", "am", "have", "need", "must", "shall")]
+            # ("sorry, I need to stop, I feel too ill": any person's clause after it).
+            new = [i for i in range(e, end) if words[i] in _PERSONS and i + 1 < end]
             end = min([end, *new])
             tail = [w for w in words[e:end] if w not in small]
-            if len(tail) <= (STOP_TAIL_WORDS if end == clause_end else 0):
+            if len(tail) <= (STOP_TAIL_WORDS if end == clause_end and not strict else 0):
                 return True
         return False
 
