@@ -162,3 +162,14 @@ def test_a_reply_that_turns_to_another_organ_takes_it_for_what_follows() -> None
 def test_a_limit_on_knowing_is_no_denial() -> None:
     assert read("i only know i need to go when im bursting", "bladder_feeling")[0] is not Answer.NO
     assert read("i know when i need to go", "bladder_feeling")[0] is Answer.NO
+
+
+def test_always_been_fine_makes_what_follows_new() -> None:
+    answer, present = read("hes had a couple of accidents this week and hes always been fine before", "bowel_sex")
+    assert answer is Answer.YES and present.get("bowel_incontinence") is True
+    assert read("ive always had a slow stream, nothing new", "bladder")[0] is Answer.NO
+
+
+def test_taking_a_temperature_denies_no_fever() -> None:
+    assert read("we didnt check his temperature but he was shivery", "general_health")[1].get("fever") is True
+    assert read("i didnt take my temperature", "general_health")[0] is not Answer.NO

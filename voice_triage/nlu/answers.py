@@ -245,7 +245,8 @@ class AnswerReader:
             yes = [s for s in yes if not (words[s] in self.subjects and self._said_after(words, s, hi))]
             # A trailing answer counts by where it ends ("my dad had cancer, not me").
             no = [s for s, e in spans_of(words, self.cues["no"], lo, hi)
-                  if s not in claimed and (s in edge or short or e - 1 == free[-1])]
+                  if s not in claimed and (s in edge or short or e - 1 == free[-1])
+                  and not (words[s] in self.subjects and self._said_after(words, s, hi, "no"))]
             if yes and no:
                 return None  # "yes no": both, with no correction between them: ask again
             if yes or no:
@@ -255,13 +256,18 @@ class AnswerReader:
                 return aux
         return None
 
-    def _said_after(self, words: list[str], s: int, hi: int) -> bool:
-        """A subject + auxiliary yes cue at ``s`` ("it is", "I do") with words that say something
-        after it, up to ``hi``: a statement, not an answer ("thats right, sadly" still answers)."""
+    def _said_after(self, words: list[str], s: int, hi: int, kind: str = "yes") -> bool:
+        """A subject + auxiliary cue at ``s`` ("it is", "I do", "I didn't") with words that say
+        something after it, up to ``hi``: a statement, not an answer ("I didn't take her
+        temperature"; "thats right, sadly" still answers)."""
         if s + 1 >= hi or words[s + 1] not in self.auxiliaries:
             return False
-        ends = [e for start, e in spans_of(words, self.cues["yes"], s, hi) if start == s]
-        return bool(ends) and max(ends) == s + 2 and any(w not in self._small for w in words[s + 2 : hi])
+        ends = [e for start, e in spans_of(words, self.cues[kind], s, hi) if start == s]
+        if not ends:
+            return False
+        end = max(ends)
+        return end - s <= 3 and words[end - 1] in (*self.auxiliaries, "not") and any(
+            w not in self._small for w in words[end:hi])
 
     def _content(self, words: list[str], lo: int, hi: int, s: int, e: int) -> bool:
         """Words of the clause outside [s, e) that say something (not small words, cues or fillers)."""

@@ -70,7 +70,8 @@ class Matcher:
         # The context (back pain, leg pain) is what the person has, whenever it began.
         self._tense = TenseReader(self.lex, st.lasting | context_ids, st.course, organ_words, st.organ_of,
                                   frozenset(w for text in st.possessed_words for w in self.lex.words(text)),
-                                  guarded=emergency_ids - st.new_only)
+                                  guarded=emergency_ids - st.new_only,
+                                  fine=frozenset(w for text in st.fine for w in self.lex.words(text)))
         self._organ_of = st.organ_of
         self._reasons = {f: frozenset(tuple(self.lex.words(t)) for t in texts) for f, texts in st.explained.items()}
 

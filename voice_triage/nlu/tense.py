@@ -44,6 +44,9 @@ _YEAR_BEFORE: Final = frozenset(("in", "since"))
 NEGATION_REACH: Final = 3
 #: How far before a past marker an onset word ("started", "since") makes it a beginning.
 ONSET_REACH: Final = 4
+#: Words after a chronic marker that can say the past was well ("always been totally fine with
+#: that"): a symptom said beside it is new, not chronic. Longer reaches a "fine" about something else.
+CHRONIC_WELL_REACH: Final = 3
 
 
 class TenseReader:
@@ -51,8 +54,10 @@ class TenseReader:
 
     def __init__(self, lex: Lexicon, lasting: frozenset[str], course: frozenset[str],
                  organ_words: dict[str, frozenset[str]], organ_of: dict[str, str],
-                 other_parts: frozenset[str] = frozenset(), guarded: frozenset[str] = frozenset()) -> None:
+                 other_parts: frozenset[str] = frozenset(), guarded: frozenset[str] = frozenset(),
+                 fine: frozenset[str] = frozenset()) -> None:
         self.lex = lex
+        self.fine = fine  # "she's always been fine": the past was well, so what is said now is new
         self.lasting = lasting
         self.course = course
         self.organ_words = organ_words
@@ -89,7 +94,8 @@ class TenseReader:
                 and not self._negated(words, s)]
         overs = find_seqs(words, self.lex.over)
         over = [(s, e) for s, e in overs if not self._negated(words, s)]
-        chronic = [(s, e) for s, e in find_seqs(words, self.lex.chronic) if not self._negated(words, s)]
+        chronic = [(s, e) for s, e in find_seqs(words, self.lex.chronic) if not self._negated(words, s)
+                   and self.fine.isdisjoint(words[e : e + CHRONIC_WELL_REACH])]
         better = [(s, e) for s, e in find_seqs(words, self.lex.better) if not self._negated(words, s)]
         inside_markers = {i for s, e in past + over + chronic for i in range(s, e)}
         current = {s for s, _ in find_seqs(words, self.lex.current) if s not in inside_markers}
