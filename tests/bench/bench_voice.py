@@ -12,7 +12,17 @@ latency, session memory) can be added to ``SECTIONS`` without touching the other
 - spoken: the held-out sets of scripts/make_spoken_sets.py (reports/spoken-sets; skipped when not
   generated): finding recall/precision on spoken descriptions and answer accuracy on spoken answers,
   before (pocketsphinx dictation, the phrase list alone) and after (Moonshine's dictation and open
-  replies), for the chains with Moonshine.
+  replies), for the chains with Moonshine;
+- replies (``REPLY_SETS``): replies to a given question (topic, reply, answer), spoken at bench time
+  by two espeak-ng voices and hibari-tts at the project's default rate into a temporary folder, and
+  heard through the voice session's own path for that question (``session.turn.hear_audio`` on a
+  ``Conversation`` whose current question is the row's topic): what the conversation did with each.
+  ``tests/voice_sets/spoken-18-heldout`` was written blind by someone who never saw the project and
+  is only ever measured (never tuned on); the development set is the typed blind NLU set
+  ``tests/nlu_sets/blind-5-tuned`` (already tuned typed, so a voice miss there is the recognizers').
+
+``python -m tests.bench.bench_voice --only replies [--keep DIR]`` runs the reply sets alone (``--keep``
+keeps the rendered clips in DIR and reuses them).
 
 Backends: pocketsphinx with the answer spotter and Moonshine's second listening (what ships),
 without Moonshine, and pocketsphinx alone, always; Vosk (with Moonshine) when a model is installed
@@ -280,6 +290,185 @@ def _answer_line(label: str, rows: list[tuple[str, str, str]]) -> dict[str, Any]
     return numbers
 
 
+VOICE_SETS = REPO / "tests" / "voice_sets"
+#: (label, file of topic/reply/answer rows, held out: measured only, never tuned on).
+REPLY_SETS: list[tuple[str, Path, bool]] = [
+    ("spoken-18 (held out)", VOICE_SETS / "spoken-18-heldout" / "answers.tsv", True),
+    ("blind-5 replies (development)", REPO / "tests" / "nlu_sets" / "blind-5-tuned" / "replies.tsv", False),
+]
+#: The voices replies are spoken in, at the project's default rate: (name, espeak-ng voice, pitch),
+#: the two espeak-ng voices of the spoken sets (not those of tests/wav), and hibari-tts's bundled one.
+REPLY_ESPEAK: list[tuple[str, str, int]] = [("espeak-wmids_m4", "en-gb-x-gbcwmd+m4", 45),
+                                            ("espeak-us_f4", "en-us+f4", 65)]
+REPLY_HIBARI = ("hibari-heart", "heart")
+#: The finding a read-back row (topic ``confirm``) is asked about: a non-emergency finding from a
+#: description, read back before it counts.
+READBACK_OF = ("sciatica",)
+#: What the conversation did (``Conversation.last_outcome``) as the answer a row is labelled with.
+OUTCOME_OF: dict[str, str] = {"hedged no: checked once": "no", "unsure: asked again in other words": "unsure"}
+
+
+def _run(cmd: list[str]) -> None:
+    import subprocess
+
+    subprocess.run(cmd, check=True, capture_output=True, timeout=120)
+
+
+def render_replies(texts: list[tuple[str, str]], folder: Path) -> dict[str, list[Path]]:
+    """Each (text, answer) spoken by every reply voice into ``folder/<voice>/<n>-<answer>.wav``
+    (16 kHz mono 16-bit); a file already there is reused. hibari-tts missing: espeak-ng alone."""
+    from voice_triage.settings import DEFAULT_SPEECH_RATE
+
+    renderers: dict[str, Callable[[str, Path], None]] = {}
+    for name, voice, pitch in REPLY_ESPEAK:
+        def espeak(text: str, out: Path, v: str = voice, p: int = pitch) -> None:
+            raw = out.with_suffix(".raw.wav")
+            _run(["espeak-ng", "-v", v, "-s", str(DEFAULT_SPEECH_RATE), "-p", str(p), "-w", str(raw), text])
+            _run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)])
+            raw.unlink()
+        renderers[name] = espeak
+    tts: Any = None
+    try:
+        from hibari import Hibari  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError as exc:
+        print(f"  hibari-tts unavailable ({exc}): espeak-ng voices only")
+    else:
+        def neural(text: str, out: Path) -> None:
+            nonlocal tts
+            tts = tts or Hibari(REPLY_HIBARI[1])
+            raw = out.with_suffix(".raw.wav")
+            tts.save(text, str(raw), speed=1.0, seed=0)
+            _run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)])
+            raw.unlink()
+        renderers[REPLY_HIBARI[0]] = neural
+    files: dict[str, list[Path]] = {}
+    for name, render in renderers.items():
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        files[name] = []
+        for index, (text, answer) in enumerate(texts):
+            out = folder / name / f"{index:03d}-{answer}.wav"
+            if not out.is_file():
+                render(text, out)
+            files[name].append(out)
+    return files
+
+
+def conversation_at(topic: str) -> Any:
+    """A conversation whose current question is ``topic``: a question id of questions.yaml, a
+    follow-up ``ask_<finding>``, or ``confirm`` (a read-back of ``READBACK_OF``)."""
+    from voice_triage.clinical.catalogue import load_rulebook
+    from voice_triage.dialogue.conversation import Conversation, Role
+    from voice_triage.dialogue.questions import load_questions
+
+    questions = load_questions()
+    conversation = Conversation(load_rulebook(), load_matcher(), questions, "uk")
+    conversation.start()
+    plan = conversation._plan
+    if topic == "confirm":
+        step = plan.readback_step(READBACK_OF)
+    elif topic.startswith("ask_"):
+        step = plan.probe_step(topic.removeprefix("ask_"), Role.FOLLOW)
+    else:
+        step = plan.question_step(next(q for q in questions.yes_no if q.id == topic))
+    conversation._put(step)
+    return conversation
+
+
+def session_outcome(conversation: Any, transcript: Any = None, typed: str | None = None) -> str:
+    """What the conversation at a question did with a spoken turn (``transcript``, through
+    ``session.turn.hear_transcript`` as the voice session does) or a typed line: yes, no, unsure,
+    repeat, help, stop, emergency, correct, no_match, no_input, or other (a rate change)."""
+    from voice_triage.session.turn import hear_transcript
+
+    if typed is not None:
+        conversation.hear(typed)
+    else:
+        heard = hear_transcript(conversation, transcript)
+        if heard.transcript.status is not Status.OK:
+            return str(heard.transcript.status.value)
+    done = str(conversation.last_outcome)
+    if done.startswith("not understood"):
+        return "no_match"
+    if done.startswith("no input"):
+        return "no_input"
+    return OUTCOME_OF.get(done, done if done in ANSWER_KINDS else "other")
+
+
+ANSWER_KINDS = ("yes", "no", "unsure", "repeat", "help", "stop", "emergency", "correct")
+
+
+def _right(topic: str, want: str, got: str) -> bool:
+    """A read-back's "correct" in a set written blind is the person confirming it ("yes that's
+    right" → correct) or taking an answer back ("go back a question"): either is right there."""
+    return got == want or (topic == "confirm" and want == "correct" and got == "yes")
+
+
+def _reply_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r for r in rows if r["answer"].strip() in ANSWER_KINDS]
+
+
+def section_replies(name: str, rec: Recognizer, keep: Path | None = None) -> dict[str, Any]:
+    """Every ``REPLY_SETS`` set spoken and heard at its row's question (see the module docstring):
+    right per voice, yes↔no swaps, a no to an emergency question heard as yes (and the reverse),
+    replies heard with Moonshine's open transcript, and decode time."""
+    import statistics
+    import tempfile
+
+    from voice_triage.dialogue.questions import load_questions
+    from voice_triage.session.turn import phrases_for
+
+    emergency_topics = {q.id for q in load_questions().yes_no
+                        if any(conversation_at(q.id).is_emergency(f) for f in q.asks_about)}
+    results: dict[str, Any] = {}
+    for label, path, _held_out in REPLY_SETS:
+        if not path.is_file():
+            print(f"\n[replies] {label}: skipped (no {path})")
+            continue
+        rows = _reply_rows(path)
+        with tempfile.TemporaryDirectory(prefix="bench-replies-") as tmp:
+            folder = (keep / path.parent.name) if keep is not None else Path(tmp)
+            files = render_replies([(r["reply"], r["answer"].strip()) for r in rows], folder)
+            typed = [session_outcome(conversation_at(r["topic"]), typed=r["reply"]) for r in rows]
+            typed_right = sum(_right(r["topic"], r["answer"].strip(), g) for r, g in zip(rows, typed, strict=True))
+            print(f"\n[replies] {name}, {label}: {len(rows)} replies; typed {typed_right / len(rows):.1%} right")
+            every: list[tuple[str, str, str]] = []
+            for voice, clips in files.items():
+                got: list[tuple[str, str, str]] = []
+                decode: list[float] = []
+                opened = 0
+                for row, clip in zip(rows, clips, strict=True):
+                    conversation = conversation_at(row["topic"])
+                    samples = read_wav(clip).samples
+                    transcript = rec.transcribe(samples, phrases_for(conversation.current))
+                    decode.append(transcript.decode_s)
+                    opened += bool(transcript.open_text)
+                    got.append((row["topic"], row["answer"].strip(), session_outcome(conversation, transcript)))
+                every += got
+                results[f"{label} {voice}"] = _reply_line(voice, got, emergency_topics)
+                print(f"    decode median {statistics.median(decode) * 1000:.0f} ms, p90 "
+                      f"{sorted(decode)[int(len(decode) * 0.9)] * 1000:.0f} ms; Moonshine heard {opened}")
+            results[label] = _reply_line("all voices", every, emergency_topics)
+    return results
+
+
+def _reply_line(voice: str, got: list[tuple[str, str, str]], emergency_topics: set[str]) -> dict[str, Any]:
+    right = sum(_right(t, w, g) for t, w, g in got)
+    swaps = sum({w, g} == {"yes", "no"} for _, w, g in got)
+    urgent_swaps = sum({w, g} == {"yes", "no"} and t in emergency_topics for t, w, g in got)
+    asked_again = sum(g in ("no_match", "no_input") for _, _, g in got)
+    numbers = {"right": right / len(got), "swaps": swaps, "emergency swaps": urgent_swaps, "asked again": asked_again}
+    print(f"  {voice}: {right}/{len(got)} = {right / len(got):.1%} right, {swaps} yes↔no swaps "
+          f"({urgent_swaps} on emergency questions), {asked_again} not understood (asked again)")
+    wrong = Counter((w, g) for t, w, g in got if not _right(t, w, g))
+    if wrong:
+        print("    wrong (label → got): " + ", ".join(f"{w}→{g} x{n}" for (w, g), n in wrong.most_common()))
+    return numbers
+
+
 def backends() -> list[tuple[str, Recognizer]]:
     # The shipped fallback (pocketsphinx + answer spotter, Moonshine listening again) and, for
     # comparison, without Moonshine, and pocketsphinx alone.
@@ -302,11 +491,22 @@ def bench_session() -> None:
     report(bench_latency(), bench_memory())
 
 
-def main() -> int:
-    for name, rec in backends():
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=("replies",), help="run only this section, with the shipped chain")
+    parser.add_argument("--keep", type=Path, help="keep the rendered reply clips in this folder (and reuse them)")
+    args = parser.parse_args(argv)
+    if args.only == "replies":
+        section_replies("shipped", open_listener("pocketsphinx", moonshine=True), args.keep)
+        return 0
+    for index, (name, rec) in enumerate(backends()):
         for section in SECTIONS:
             section(name, rec)
         section_spoken(name, rec)
+        if index == 0:
+            section_replies(name, rec, args.keep)
     bench_session()
     return 0
 
