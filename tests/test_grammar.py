@@ -178,7 +178,9 @@ def test_a_normal_phrase_may_rule_out_several_findings(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("normal", "fragment"),
     [("numb bum", "no finding template has"),  # the words of a phrase that reports it present
-     ("bum not normal", "no negation")],
+     ("bum not normal", "no negation"),
+     # "my bits": "bits" is the ignored "bit", so this would read any "a bit ... fine" as normal.
+     ("bits are fine", "content words")],
 )
 def test_a_normal_phrase_never_reads_as_a_finding_phrase(tmp_path: Path, normal: str, fragment: str) -> None:
     body = f'  saddle_numbness:\n    templates: ["numb bum"]\n    normal: ["{normal}"]\n'

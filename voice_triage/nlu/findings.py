@@ -222,7 +222,8 @@ class FindingReader:
             for phrase in phrases:
                 words = self.lex.words(phrase.text)
                 content = frozenset(w for w in words if w not in self.lex.ignore and w not in self.lex.cues)
-                if not content or any(w in self.lex.cues for w in words) or (content, False) in owner:
+                if not content or any(w in self.lex.cues for w in words) or (content, False) in owner or (
+                        len(content) == 1 and content <= self.lex.not_alone):  # "my bits are fine" is "a bit fine"
                     # Shared by several findings on purpose, but never negated and never the words
                     # of a phrase that reports a finding present.
                     raise ContentError(phrase.file, f"line {phrase.line}",
