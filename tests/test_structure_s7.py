@@ -173,3 +173,7 @@ def test_always_been_fine_makes_what_follows_new() -> None:
 def test_taking_a_temperature_denies_no_fever() -> None:
     assert read("we didnt check his temperature but he was shivery", "general_health")[1].get("fever") is True
     assert read("i didnt take my temperature", "general_health")[0] is not Answer.NO
+
+
+def test_a_greeting_is_no_point_in_time() -> None:
+    assert read("good morning", "duration")[0] is None

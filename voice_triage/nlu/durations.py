@@ -68,6 +68,8 @@ class DurationReader:
     def _began(words: list[str], i: int) -> bool:
         """The point in time at ``i`` is when the pain began: said with "since" or "started", or
         alone ("yesterday"); "I went to A&E last year" says when something else happened."""
+        if i and words[i - 1] == "good":
+            return False  # "good morning" is a greeting
         return len(words) <= POINT_ALONE_WORDS or not BEGAN.isdisjoint(words[max(0, i - 3) : i])
 
     def read(self, tokens: list[Token], elsewhere: frozenset[int] = frozenset()) -> FindingMatch | None:
