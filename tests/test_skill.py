@@ -368,8 +368,12 @@ class Ovos:
                 interrupt()
             elif answer is not None:
                 self.say(answer)
+        # The conversation's own handler ending, after the last reply: another handler's
+        # "complete" (ovos-workshop reports several with this skill's id) could come earlier, and
+        # the closing words would then be cut off mid-way (seen once in CI).
         self.wait(lambda m: m["type"] == "mycroft.skill.handler.complete"
-                  and m["context"].get("skill_id") == SKILL_ID, "the end of the conversation", mark)
+                  and m["context"].get("skill_id") == SKILL_ID
+                  and str(m["data"].get("name", "")).endswith(".handle_start"), "the end of the conversation", index)
         with self.changed:
             after = self.messages[mark:]
         spoken = [m["data"]["utterance"] for m in after if m["type"] == "speak"]
