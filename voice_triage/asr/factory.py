@@ -32,6 +32,20 @@ if TYPE_CHECKING:
 #: about one turn in 16. Higher: more turns pay Moonshine's 0.1-0.3 s; lower: more wrong ones pass.
 #: Set on pocketsphinx's scale (Vosk's word confidences run higher, so it would check fewer).
 CROSS_CHECK_BELOW: Final = 0.8
+#: An utterance with more loud 10 ms frames than this (``vad.detect``) is longer than one word, and
+#: the open-vocabulary recognizer hears it whatever the constrained one heard: a constrained decoder
+#: forces a sentence onto a phrase with full confidence ("no but I've been leaking" → "no i don't"
+#: at 1.0). Single words ran to 83 frames (real people's slow "yes"/"no"); replies of three words
+#: or more from 86. Lower: more one-word answers pay Moonshine's 0.1-0.3 s; higher: more sentences
+#: are taken as the phrase they were forced onto.
+ONE_WORD_LOUD_FRAMES: Final = 85
+
+
+def longer_than_a_word(samples: npt.NDArray[np.int16]) -> bool:
+    """Whether ``samples`` hold more speech than one word (``ONE_WORD_LOUD_FRAMES``)."""
+    from ..audio import vad
+
+    return vad.detect(samples).loud_frames > ONE_WORD_LOUD_FRAMES
 
 
 class SecondOpinion:
@@ -53,7 +67,9 @@ class SecondOpinion:
     A yes or no the first heard (the ``crosscheck`` phrases) is second-guessed only when the first
     gave it a confidence below ``CROSS_CHECK_BELOW``: the open reply is written beside it, as for
     doubt, and the turn driver asks again when the two disagree. The common turn stays as fast as the
-    first backend. The transcript keeps the first backend's name: the JSON names the backend chosen.
+    first backend. An answer longer than one word (``longer_than_a_word``) is heard by the second
+    whatever the first heard, its open reply written beside the phrase the same way. The transcript
+    keeps the first backend's name: the JSON names the backend chosen.
     """
 
     def __init__(self, first: Recognizer, second: Recognizer, recheck: frozenset[str] = frozenset(),
@@ -72,8 +88,9 @@ class SecondOpinion:
                 return self.first.transcribe(samples, None)
             return replace(written, recognizer=self.name)
         heard = self.first.transcribe(samples, phrases)
-        annotate = heard.status is Status.OK and (heard.text in self.annotate or (
-            heard.text in self.crosscheck and heard.confidence < CROSS_CHECK_BELOW))
+        doubtful = heard.text in self.crosscheck and heard.confidence < CROSS_CHECK_BELOW
+        long = heard.status is Status.OK and longer_than_a_word(samples)
+        annotate = heard.status is Status.OK and (heard.text in self.annotate or doubtful or long)
         if self.second is None or not (annotate or heard.status is Status.NO_MATCH or (
                 heard.status is Status.OK and heard.text in self.recheck)):
             return heard
@@ -82,7 +99,7 @@ class SecondOpinion:
             return heard
         spent = heard.decode_s + again.decode_s
         if again.status is not Status.OK:
-            if annotate and heard.text in self.crosscheck:
+            if doubtful and heard.status is Status.OK:
                 return replace(heard, status=Status.NO_MATCH, decode_s=spent)  # a doubtful yes/no unconfirmed
             return replace(heard, decode_s=spent)
         said = collapse(again.text)

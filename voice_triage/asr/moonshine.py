@@ -267,8 +267,14 @@ class MoonshineRecognizer:
         ids = [BOS]
         confidence = 1.0
         limit = int(len(samples) / vad.RATE * TOKENS_PER_S) + EXTRA_TOKENS
-        for _ in range(limit):
+        for index in range(limit):
             logits = self.step(ids[-1], hidden, past).astype(np.float64)
+            if index == 0:
+                # Never end before the first word: speech the voice gate passed is never "nothing".
+                # Moonshine ended at once on about half of espeak-ng's American replies (0.12-0.98
+                # likely) and on some real "yes"/"stop"; the words it writes instead were mostly
+                # right. What it writes for noise ("you", "so") answers nothing (turn.py's rules).
+                logits[EOS] = -np.inf
             token = int(logits.argmax())
             confidence = min(confidence, 1.0 / float(np.exp(logits - logits[token]).sum()))
             if token == EOS:

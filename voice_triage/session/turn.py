@@ -6,7 +6,7 @@ holds the recognizer to, and what a status means for the conversation, are decid
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -58,7 +58,7 @@ def one_negation_apart(said: str, keep: Collection[str] = ()) -> Iterator[str]:
                 yield " ".join([*words[:i], "not", *words[i + 1 :]])
 
 
-def polarity_steady(said: str, answer: Answer, matcher: Matcher) -> bool:
+def polarity_steady(said: str, answer: Answer, matcher: Matcher, topic: Sequence[str] = ()) -> bool:
     """False when ``said`` (read as yes or no) reads as the opposite answer with one negation word
     added, removed or heard as another word: its polarity rests on the word a recognizer most often
     gets wrong (spec: Understanding what people say), so the open reply does not decide it. A word
@@ -67,49 +67,58 @@ def polarity_steady(said: str, answer: Answer, matcher: Matcher) -> bool:
     and "absolutely hard" are not."""
     other = Answer.NO if answer is Answer.YES else Answer.YES
     answers = {w for w in set(said.split()) if matcher.understand(w).answer is not None}
-    return all(matcher.understand(variant).answer is not other for variant in one_negation_apart(said, answers))
+    return all(matcher.understand(variant, topic).answer is not other
+               for variant in one_negation_apart(said, answers))
 
 
-def open_reading(transcript: Transcript, matcher: Matcher) -> Transcript:
+def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] = ()) -> Transcript:
     """The transcript a turn is heard as: ``transcript``, or the open-vocabulary reply written
-    beside it (``Transcript.open_text``, after a no-match or a steering phrase) when the NLU reads
-    that reply as an answer, a rate change or a finding. "no, not at all", "yes please", "I haven't",
-    "pardon" and "go back" then work by voice as typed. A yes, no or stop needs two words or more
-    (``DECISIVE``); findings alone too. An ambulance request the phrase list heard stands unless the
-    open reply shares none of its words ("I haven't" forced onto "ambulance"), and doubt it heard is
-    replaced only by a reply that steers (stop, go back, repeat), never by yes or no. A yes or no
-    whose polarity one negation word decides (``polarity_steady``) is not taken, and the phrase
-    heard is not either (the turn is not understood, so asked again); a yes or no that is taken
-    is marked ``from_open``: the conversation checks it (``Conversation.hear``'s ``doubted``).
+    beside it (``Transcript.open_text``: after a no-match, a steering or doubt phrase, a doubtful
+    yes or no, or any answer longer than a word) when the NLU, reading it as a whole reply to the
+    question about ``topic`` (as the conversation will), finds an answer, a rate change or a
+    finding. "no, not at all", "yes please", "I haven't", "pardon", "go back" and "I have to strain
+    a bit" then work by voice as typed. A yes, no or stop needs two words or more (``DECISIVE``);
+    findings alone too. A finding of the question read alone answers it (present: yes). An
+    ambulance request the phrase list heard stands unless the open reply shares none of its words
+    ("I haven't" forced onto "ambulance"). A yes or no the phrase list heard and the open reply
+    contradicts, or answers nothing in two words or more, is asked again; a yes or no whose
+    polarity one negation word decides (``polarity_steady``) is not taken, and the phrase heard is
+    not either (asked again). A yes or no that is taken is marked ``from_open``: the conversation
+    checks it (``Conversation.hear``'s ``doubted``). Doubt the phrase list heard is replaced by
+    the open reply's steady answer (a sentence forced onto "i don't know" at full confidence).
     Noise never reaches here (no-input is never heard again)."""
     said = transcript.open_text
     if not said or transcript.status not in (Status.OK, Status.NO_MATCH) or collapse(said) == transcript.text:
         return transcript
-    first = matcher.understand(transcript.text).answer if transcript.status is Status.OK else None
-    reading = matcher.understand(said)
+    first = matcher.understand(transcript.text, topic).answer if transcript.status is Status.OK else None
+    reading = matcher.understand(said, topic)
     words = len(set(said.split()))
     if first is Answer.EMERGENCY and set(said.split()) & set(transcript.text.split()):
         return transcript  # "call them ambulance": the call for help was heard twice, it stands
-    if first is Answer.UNSURE and reading.answer in (Answer.YES, Answer.NO):
-        return transcript  # doubt never becomes a decision
-    if first in (Answer.YES, Answer.NO) and (
-            (reading.answer in (Answer.YES, Answer.NO) and reading.answer is not first)
-            or (reading.answer is None and not reading.findings and words >= 2)):
-        # A yes or no heard with little confidence, and the open reply says the other, or words
-        # that answer nothing ("yes, that's right" heard as "no"; "the cat is outside" as "yes").
+    answer = reading.answer
+    named = [f for f in reading.findings if f.id in topic]
+    if answer is None and named:
+        answer = Answer.YES if any(f.present for f in named) else Answer.NO
+    if first in (Answer.YES, Answer.NO) and answer in (Answer.YES, Answer.NO) and answer is not first:
+        # The phrase list heard one answer, the open reply the other ("yes, that's right" as "no").
         return replace(transcript, status=Status.NO_MATCH)
-    if reading.answer is not None and reading.answer is first:
+    if answer is not None and answer is first:
         return transcript  # both heard the same answer
-    if reading.answer in (Answer.YES, Answer.NO) and not polarity_steady(said, reading.answer, matcher):
-        # One "not" more or less would be the other answer: asked again. A phrase the list heard is
-        # not kept either: it was forced onto it ("i haven't" as "ambulance", "i have actually" as
-        # "stop"), doubt excepted (kept above).
-        return replace(transcript, status=Status.NO_MATCH)
-    if reading.answer is not None:
-        counts = reading.answer is not first and (reading.answer not in DECISIVE or words >= 2)
+    if answer in (Answer.YES, Answer.NO) and not polarity_steady(said, answer, matcher, topic):
+        # One "not" more or less would be the other answer: asked again, or doubt the list heard
+        # kept ("i don't think so" as "i don't know": asked again in other words). Another phrase
+        # the list heard is not kept: it was forced onto it ("i haven't" as "ambulance").
+        return transcript if first is Answer.UNSURE else replace(transcript, status=Status.NO_MATCH)
+    if answer is not None:
+        counts = answer not in DECISIVE or words >= 2
     else:
         counts = reading.rate is not None or (bool(reading.findings) and words >= 2)
-    return replace(transcript, status=Status.OK, text=said, from_open=True) if counts else transcript
+    if counts:
+        return replace(transcript, status=Status.OK, text=said, from_open=True)
+    if first in (Answer.YES, Answer.NO) and words >= 2:
+        # Words that answer nothing ("the cat is outside" forced onto "yes").
+        return replace(transcript, status=Status.NO_MATCH)
+    return transcript
 
 
 @dataclass(frozen=True)
@@ -171,7 +180,9 @@ def hear_transcript(conversation: Conversation, transcript: Transcript) -> Heard
     """What a status means for the conversation: ok → the words, no_input → silence, no_match →
     not understood (reprompted, never guessed). An open-vocabulary reply beside the transcript is
     read first (``open_reading``); the ``Heard`` carries the transcript as heard."""
-    transcript = open_reading(transcript, conversation.matcher)
+    ask = conversation.current
+    topic = tuple(ask.asks_about) if ask is not None and ask.kind.value != "open" else ()
+    transcript = open_reading(transcript, conversation.matcher, topic)
     if transcript.status is Status.OK:
         events = conversation.hear(transcript.text, spoken=True, doubted=transcript.from_open)
     elif transcript.status is Status.NO_INPUT:

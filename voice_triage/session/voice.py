@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 from .. import interrupts
 from ..asr.base import Recognizer, Transcript
 from ..asr.base import Status as TranscriptStatus
-from ..asr.factory import CROSS_CHECK_BELOW, SecondOpinion
+from ..asr.factory import CROSS_CHECK_BELOW, SecondOpinion, longer_than_a_word
 from ..audio.microphone import Complete, MicConfig, Microphone, Status, Utterance
 from ..audio.speaker import Played, Speaker
 from ..errors import DeviceError
@@ -261,6 +261,8 @@ class VoiceLoop:
         urgent = ask is not None and any(self.conv.is_emergency(f) for f in ask.asks_about)
         whole = whole_answer(heard, self.conv.matcher, self._second_looks,
                              (Answer.YES,) if urgent else (Answer.YES, Answer.NO))
+        if whole and longer_than_a_word(samples):
+            whole = False  # the full recognizer hears it again (factory.ONE_WORD_LOUD_FRAMES)
         if whole:
             self._early = (samples, heard)
         return whole
