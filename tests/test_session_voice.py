@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -189,3 +190,22 @@ def test_a_short_answer_is_not_acknowledged(tmp_path: Path) -> None:
     data = drive(tmp_path, [1.0, "no", 3.0])
     assert data["acknowledged"] == 0
     assert "Thank you. One moment." not in str(data["out"])
+
+
+def test_a_sentence_forced_onto_doubt_is_read_from_the_open_reply_at_its_question() -> None:
+    """pocketsphinx forces a whole sentence onto "i don't know" at full confidence; Moonshine's
+    transcript, read at the question's topic, is the answer (checked: from_open), and the same
+    reply read without the question's topic stays the doubt heard."""
+    from voice_triage.asr.base import Status, Transcript
+    from voice_triage.nlu.matcher import load_matcher
+    from voice_triage.session.turn import open_reading
+
+    heard = Transcript("i don't know", Status.OK, 1.0, "pocketsphinx", 2.5, 0.3,
+                       open_text="my left leg gave way on the stairs yesterday and i nearly fell")
+    taken = open_reading(heard, load_matcher(), ("both_legs_neuro", "leg_weakness"))
+    assert taken.status is Status.OK and taken.from_open
+    assert load_matcher().understand(taken.text, ("both_legs_neuro", "leg_weakness")).answer is not None or any(
+        f.present and f.id == "leg_weakness" for f in load_matcher().understand(taken.text).findings)
+    # "i don't think so" heard as doubt: one "n't" decides it, so the doubt stands (asked again).
+    doubt = replace(heard, open_text="i don't think so")
+    assert open_reading(doubt, load_matcher(), ("leg_weakness",)) == doubt
