@@ -439,3 +439,19 @@ def test_a_yes_read_from_the_open_reply_to_an_emergency_question_is_read_back() 
     # Which one? Each of the two is asked (the most urgent first), and neither is recorded yet.
     assert set(conversation.current.asks_about) <= {"saddle_numbness", "wiping_numbness"}
     assert not {"saddle_numbness", "wiping_numbness"} & set(conversation.findings().present)
+
+
+def test_a_confident_phrase_as_long_as_an_open_reply_that_answers_nothing_stands() -> None:
+    from voice_triage.nlu.matcher import load_matcher
+    from voice_triage.session.turn import open_reading
+
+    def heard(text: str, confidence: float, open_text: str) -> tuple[str, str]:
+        got = open_reading(Transcript(text, Status.OK, confidence, "p", 1.0, 0.0, open_text), load_matcher(),
+                           ("fever",))
+        return got.status.value, got.text
+
+    # Moonshine misheard the phrase (espeak-ng's "yes I have" written "u s i com"): the phrase stands.
+    assert heard("yes i have", 1.0, "u s i com") == ("ok", "yes i have")
+    # A short phrase forced onto a longer sentence, or a phrase heard with little confidence: asked again.
+    assert heard("yes", 1.0, "the cat is outside in the garden") == ("no_match", "yes")
+    assert heard("yes i have", 0.5, "u s i com") == ("no_match", "yes i have")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from ..asr.base import Recognizer, Status, Transcript, collapse
+from ..asr.factory import CROSS_CHECK_BELOW
 from ..dialogue.conversation import Ask, Conversation, Event, Matcher
 from ..nlu.base import Answer
 from ..nlu.grammar import Grammar, load_grammar
@@ -28,6 +29,11 @@ if TYPE_CHECKING:
 #: people give are in the phrase list already, which the recognizer matches exactly. The other
 #: readings of one word only ask again, help, doubt, go back or call for help: "pardon", "louder".
 DECISIVE: Final = frozenset({Answer.YES, Answer.NO, Answer.STOP})
+#: How many more words the open reply may have than a confident phrase the list heard, for that
+#: phrase to stand against an open reply that answers nothing (``accounts_for``). Higher: more
+#: sentences forced onto a short phrase are taken as it; lower: more right phrases are asked again
+#: because Moonshine misheard them ("yes i have" as "u s i com").
+PHRASE_WORD_SLACK: Final = 1
 
 
 #: Words that negate, and the contracted ones whose positive is not the word without "n't".
@@ -115,10 +121,19 @@ def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] 
         counts = reading.rate is not None or (bool(reading.findings) and words >= 2)
     if counts:
         return replace(transcript, status=Status.OK, text=said, from_open=True)
-    if first in (Answer.YES, Answer.NO) and words >= 2:
+    if first in (Answer.YES, Answer.NO) and words >= 2 and not accounts_for(transcript, said):
         # Words that answer nothing ("the cat is outside" forced onto "yes").
         return replace(transcript, status=Status.NO_MATCH)
     return transcript
+
+
+def accounts_for(transcript: Transcript, said: str) -> bool:
+    """Whether the phrase the list heard, confidently, is about as long as the open reply: then
+    an open reply that answers nothing misheard the phrase ("yes I have" written "u s i com" by
+    Moonshine from espeak-ng), rather than the phrase being forced onto a longer sentence ("the cat
+    is outside" heard as "yes"). One word of slack: the two split words differently."""
+    return (transcript.confidence >= CROSS_CHECK_BELOW
+            and len(transcript.text.split()) + PHRASE_WORD_SLACK >= len(said.split()))
 
 
 @dataclass(frozen=True)
