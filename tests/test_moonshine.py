@@ -158,7 +158,7 @@ class Doubtful(Fake):
 
 
 def test_a_doubtful_yes_or_no_is_heard_again_and_asked_again_when_the_two_disagree() -> None:
-    from voice_triage.asr.factory import CROSS_CHECK_BELOW
+    from voice_triage.asr.base import CROSS_CHECK_BELOW
     from voice_triage.nlu.matcher import load_matcher
     from voice_triage.session.turn import open_reading
 

@@ -18,20 +18,13 @@ from typing import TYPE_CHECKING, Final
 
 from ..errors import ContentError, ModelError, RecognizerError, UsageError
 from ..settings import MOONSHINE_ENV
-from .base import Kind, Recognizer, Status, Transcript, collapse, constraint, normalise
+from .base import CROSS_CHECK_BELOW, Kind, Recognizer, Status, Transcript, collapse, constraint, normalise
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
 
-#: A yes or no the constrained backend heard with less confidence than this is heard again by the
-#: open-vocabulary one. On the held-out spoken answers, pocketsphinx's wrong yes/no (a "yes, that's
-#: right" heard as "no", "can you say that again?" as "yes") scored 0.48-0.65 and most right ones
-#: 0.7-1.0; on the real people's clips 8 of 130 yes/no scored below it, so the slower path runs on
-#: about one turn in 16. Higher: more turns pay Moonshine's 0.1-0.3 s; lower: more wrong ones pass.
-#: Set on pocketsphinx's scale (Vosk's word confidences run higher, so it would check fewer).
-CROSS_CHECK_BELOW: Final = 0.8
 #: An utterance with more loud 10 ms frames than this (``vad.detect``) is longer than one word, and
 #: the open-vocabulary recognizer hears it whatever the constrained one heard: a constrained decoder
 #: forces a sentence onto a phrase with full confidence ("no but I've been leaking" → "no i don't"

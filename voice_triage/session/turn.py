@@ -11,8 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ..asr.base import Recognizer, Status, Transcript, collapse
-from ..asr.factory import CROSS_CHECK_BELOW
+from ..asr.base import CROSS_CHECK_BELOW, Recognizer, Status, Transcript, collapse
 from ..dialogue.conversation import Ask, Conversation, Event, Matcher
 from ..nlu.base import Answer
 from ..nlu.grammar import Grammar, load_grammar

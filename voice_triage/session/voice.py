@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol, TextIO
 
 from .. import interrupts
-from ..asr.base import Recognizer, Transcript
+from ..asr.base import CROSS_CHECK_BELOW, Recognizer, Transcript
 from ..asr.base import Status as TranscriptStatus
-from ..asr.factory import CROSS_CHECK_BELOW, SecondOpinion, longer_than_a_word
+from ..asr.factory import SecondOpinion, longer_than_a_word
 from ..audio.microphone import Complete, MicConfig, Microphone, Status, Utterance
 from ..audio.speaker import Played, Speaker
 from ..errors import DeviceError
