@@ -31,6 +31,7 @@ from voice_triage.session.text import event_json
 RANK = {Level.SELF_CARE.value: 0, Level.SOON.value: 1, Level.URGENT.value: 2, Level.EMERGENCY.value: 3}
 ANSWERS = ("yes", "no", "unsure", "repeat", "help", "stop", "emergency", "correct")
 MAX_TURNS = 80
+CONTEXT = "back_pain"
 
 
 def _ids(cell: str | None) -> set[str]:
@@ -98,10 +99,14 @@ def score_descriptions(path: Path, verbose: bool) -> dict[str, Any]:
     negation_errors: list[str] = []
     missed_emergency: list[str] = []
     notes: list[str] = []
-    for row in _rows(path):
+    rows = _rows(path)
+    # Some writers never label the context finding back_pain (every description is about back
+    # pain): such a set is scored without it, else each description counts one false positive.
+    unlabelled = {CONTEXT} - set().union(*(_ids(r.get("present")) | _ids(r.get("absent")) for r in rows))
+    for row in rows:
         u = matcher.understand(row["text"])
-        present = {f.id for f in u.findings if f.present}
-        absent = {f.id for f in u.findings if not f.present} - present
+        present = {f.id for f in u.findings if f.present} - unlabelled
+        absent = {f.id for f in u.findings if not f.present} - present - unlabelled
         want_p, want_a = _ids(row.get("present")), _ids(row.get("absent"))
         tp += len(present & want_p)
         fp += len(present - want_p)

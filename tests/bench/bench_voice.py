@@ -17,9 +17,11 @@ latency, session memory) can be added to ``SECTIONS`` without touching the other
   by two espeak-ng voices and hibari-tts at the project's default rate into a temporary folder, and
   heard through the voice session's own path for that question (``session.turn.hear_audio`` on a
   ``Conversation`` whose current question is the row's topic): what the conversation did with each.
-  ``tests/voice_sets/spoken-18-heldout`` was written blind by someone who never saw the project and
-  is only ever measured (never tuned on); the development set is the typed blind NLU set
-  ``tests/nlu_sets/blind-5-tuned`` (already tuned typed, so a voice miss there is the recognizers').
+  ``tests/voice_sets/spoken-18-heldout`` and ``spoken-21b-heldout`` were written blind by people who
+  never saw the project and are only ever measured (never tuned on); the development sets are
+  ``spoken-21-tuned`` and the typed blind NLU set ``tests/nlu_sets/blind-5-tuned`` (already tuned
+  typed, so a voice miss there is the recognizers'). Rows labelled ``other`` are phrases that answer
+  nothing: right unless heard as yes or no, and counted apart as the rejection figure.
 
 ``python -m tests.bench.bench_voice --only replies [--keep DIR]`` runs the reply sets alone (``--keep``
 keeps the rendered clips in DIR and reuses them).
@@ -294,6 +296,8 @@ VOICE_SETS = REPO / "tests" / "voice_sets"
 #: (label, file of topic/reply/answer rows, held out: measured only, never tuned on).
 REPLY_SETS: list[tuple[str, Path, bool]] = [
     ("spoken-18 (held out)", VOICE_SETS / "spoken-18-heldout" / "answers.tsv", True),
+    ("spoken-21 (development)", VOICE_SETS / "spoken-21-tuned" / "answers.tsv", False),
+    ("spoken-21b (held out)", VOICE_SETS / "spoken-21b-heldout" / "answers.tsv", True),
     ("blind-5 replies (development)", REPO / "tests" / "nlu_sets" / "blind-5-tuned" / "replies.tsv", False),
 ]
 #: The voices replies are spoken in, at the project's default rate: (name, espeak-ng voice, pitch),
@@ -397,9 +401,16 @@ def session_outcome(conversation: Any, transcript: Any = None, typed: str | None
 ANSWER_KINDS = ("yes", "no", "unsure", "repeat", "help", "stop", "emergency", "correct")
 
 
+#: A row labelled this is a phrase that answers nothing ("go back", "hello", "louder"): anything
+#: but yes or no is right for it (asked again, help, a rate change), the rejection guarantee.
+NOT_AN_ANSWER = "other"
+
+
 def _right(topic: str, want: str, got: str) -> bool:
     """A read-back's "correct" in a set written blind is the person confirming it ("yes that's
     right" → correct) or taking an answer back ("go back a question"): either is right there."""
+    if want == NOT_AN_ANSWER:
+        return got not in ("yes", "no")
     return got == want or (topic == "confirm" and want == "correct" and got == "yes")
 
 
@@ -408,10 +419,10 @@ def _reply_rows(path: Path) -> list[dict[str, str]]:
 
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [r for r in rows if r["answer"].strip() in ANSWER_KINDS]
+    return [r for r in rows if r["answer"].strip() in (*ANSWER_KINDS, NOT_AN_ANSWER)]
 
 
-def section_replies(name: str, rec: Recognizer, keep: Path | None = None) -> dict[str, Any]:
+def section_replies(name: str, rec: Recognizer, keep: Path | None = None, only: str | None = None) -> dict[str, Any]:
     """Every ``REPLY_SETS`` set spoken and heard at its row's question (see the module docstring):
     right per voice, yes↔no swaps, a no to an emergency question heard as yes (and the reverse),
     replies heard with Moonshine's open transcript, and decode time."""
@@ -425,6 +436,8 @@ def section_replies(name: str, rec: Recognizer, keep: Path | None = None) -> dic
                         if any(conversation_at(q.id).is_emergency(f) for f in q.asks_about)}
     results: dict[str, Any] = {}
     for label, path, _held_out in REPLY_SETS:
+        if only is not None and not label.startswith(only):
+            continue
         if not path.is_file():
             print(f"\n[replies] {label}: skipped (no {path})")
             continue
@@ -460,9 +473,13 @@ def _reply_line(voice: str, got: list[tuple[str, str, str]], emergency_topics: s
     swaps = sum({w, g} == {"yes", "no"} for _, w, g in got)
     urgent_swaps = sum({w, g} == {"yes", "no"} and t in emergency_topics for t, w, g in got)
     asked_again = sum(g in ("no_match", "no_input") for _, _, g in got)
-    numbers = {"right": right / len(got), "swaps": swaps, "emergency swaps": urgent_swaps, "asked again": asked_again}
+    others = [g for _, w, g in got if w == NOT_AN_ANSWER]
+    taken = sum(g in ("yes", "no") for g in others)
+    numbers = {"right": right / len(got), "swaps": swaps, "emergency swaps": urgent_swaps, "asked again": asked_again,
+               "other→yes/no": taken / len(others) if others else 0.0}
     print(f"  {voice}: {right}/{len(got)} = {right / len(got):.1%} right, {swaps} yes↔no swaps "
-          f"({urgent_swaps} on emergency questions), {asked_again} not understood (asked again)")
+          f"({urgent_swaps} on emergency questions), {asked_again} not understood (asked again)"
+          + (f"; non-answers taken as yes/no {taken}/{len(others)}" if others else ""))
     wrong = Counter((w, g) for t, w, g in got if not _right(t, w, g))
     if wrong:
         print("    wrong (label → got): " + ", ".join(f"{w}→{g} x{n}" for (w, g), n in wrong.most_common()))
@@ -497,9 +514,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", choices=("replies",), help="run only this section, with the shipped chain")
     parser.add_argument("--keep", type=Path, help="keep the rendered reply clips in this folder (and reuse them)")
+    parser.add_argument("--set", dest="only_set", metavar="NAME",
+                        help="with --only replies: the reply sets whose label starts with NAME (e.g. spoken-21b)")
     args = parser.parse_args(argv)
     if args.only == "replies":
-        section_replies("shipped", open_listener("pocketsphinx", moonshine=True), args.keep)
+        section_replies("shipped", open_listener("pocketsphinx", moonshine=True), args.keep, args.only_set)
         return 0
     for index, (name, rec) in enumerate(backends()):
         for section in SECTIONS:

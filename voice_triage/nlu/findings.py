@@ -356,7 +356,8 @@ class FindingReader:
                 after = words[piece[-1].at + 1 :] if piece[-1].at >= 0 else []
                 said = [t.word for t in piece]
                 here = implied
-                if last_site and any(w in _PRONOUNS_OF_SITES for w in said):
+                pointed = bool(last_site) and any(w in _PRONOUNS_OF_SITES for w in said)
+                if pointed:
                     # "my inner thighs, they feel numb"; "just the one leg, it's numb": the part
                     # named earlier in the reply, before the question's own organ; the bladder or
                     # bowel by any of its words ("a number two ... I don't feel it come out").
@@ -374,7 +375,8 @@ class FindingReader:
                     if w in self._any_organ_word:
                         last_site = frozenset((w,))
                     focus = next((ws for ws in exclusive_words.values() if w in ws), focus)
-                mentions.extend(self._match_piece(piece, here, proxy, after, topic, own))
+                mentions.extend(self._match_piece(piece, here, proxy, after, topic, own,
+                                                  pointed and here is not implied))
         mentions = when(mentions) if when is not None else mentions
         for match in list(mentions):
             if match.id == self._bilateral and match.present:
@@ -529,9 +531,11 @@ class FindingReader:
 
     def _match_piece(self, piece: list[Token], implied: frozenset[str] = frozenset(),
                      proxy: bool = False, after: list[str] | None = None,
-                     topic: frozenset[str] = frozenset(), own_organ: bool = False) -> list[FindingMatch]:
+                     topic: frozenset[str] = frozenset(), own_organ: bool = False,
+                     pointed: bool = False) -> list[FindingMatch]:
         """The findings of one piece. ``implied``: organ words it may leave out; ``own_organ``: they
-        are the organ the piece itself names (a description), and may be said far from the rest."""
+        are the organ the piece itself names (a description), and may be said far from the rest;
+        ``pointed``: they are the part a pronoun of the piece points back at ("no numbness in it")."""
         words = [t.word for t in piece]
         # The bladder or bowel this piece is about, when the question or the reply says so.
         focus_organ = next((o for o in self._exclusive if implied and implied <= self._organ_words.get(o, frozenset())),
@@ -685,6 +689,13 @@ class FindingReader:
                 continue
             if self._other_organ(words, hit):
                 continue  # "I didn't feel the poo come out" is not a bladder finding
+            if hit.cand.negated and any(
+                    c in inverted and in_scope(c, hit) and (at := self._inverter_at(words, c)) not in hit.positions
+                    and words[at] not in _GOING for c in phrase_cues):
+                # "I can't stop going to the loo": the "not" is the inverting verb's, so this phrase
+                # ("can't [go to the] loo") is said neither negated nor plain: not read at all.
+                # A going verb is the phrase's own motion ("I can't go to the loo on my own").
+                continue
             organ = self._organ_of.get(hit.cand.finding)
             if (organ in self._exclusive and focus_organ not in (None, organ)
                     and not set(words) & self._organ_words.get(organ, frozenset())
@@ -724,14 +735,22 @@ class FindingReader:
             if present and hit.cand.negated and self._double_negative(words, scoped, claimed):
                 present = False  # "it's not that I can't feel it": the plain form, said twice over
             present = False if doubtful_no else present or hedged  # doubt never becomes "absent"
+            if (hit.cand.negated and not present and not hit.supplied and not implied
+                    and hit.cand.finding in self._organ_of and self._any_organ_word.isdisjoint(words)):
+                # "it came on out of nowhere": the plain form of "nothing comes out" with no organ
+                # named or asked about denies nothing (it had ruled out urinary retention).
+                continue
             if hit.cand.normal:
                 if free or hedged:
                     continue  # "it doesn't feel normal down there": not read either way, asked again
                 present = False
-            elif hit.cand.absent_only and (present or (topic and hit.cand.finding not in topic)):
+            elif hit.cand.absent_only and (present or (topic and hit.cand.finding not in topic) or (
+                    pointed and not implied <= self._organ_words.get(self._organ_of.get(hit.cand.finding, ""),
+                                                                     frozenset()))):
                 # "no numbness" denies saddle numbness in a description (clinical-spec.md's own
                 # example) or as the answer to the saddle question, never as the answer to
-                # another question ("not numb exactly, more tingly, in my left foot").
+                # another question ("not numb exactly, more tingly, in my left foot"), nor when the
+                # piece points at another part ("pain down my leg, no numbness in it though").
                 continue
             # The topic fills in statements, never denials ("can we stop" is no "can't stop
             # peeing"): a supplied denial is reported (supplied, absent) only so the matcher can
@@ -790,6 +809,13 @@ class FindingReader:
                 continue
             return i not in hit.positions and any(i in other.positions for other in hits if other is not hit)
         return False
+
+    def _inverter_at(self, words: list[str], cue: int) -> int:
+        """Where the inverting verb after ``cue`` is (``_inverts``), or -1."""
+        for i in range(cue + 1, min(len(words), cue + 6)):
+            if words[i] in self.lex.inverters or _stem(words[i]) in self.lex.inverters:
+                return i
+        return -1
 
     def _inverts(self, words: list[str], cue: int) -> bool:
         """The first two content words after a cue include an inverting verb, in any inflection

@@ -1,0 +1,37 @@
+"""Structure added with blind set 19 (tests/nlu_sets/README.md): each mechanism tried with wording
+of its own, never the set's sentence."""
+
+from __future__ import annotations
+
+from voice_triage.dialogue import load_questions
+from voice_triage.nlu import Answer, load_matcher
+
+ASKS = {q.id: q.asks_about for q in load_questions().questions}
+
+
+def read(text: str, question: str = "") -> tuple[Answer | None, dict[str, bool]]:
+    u = load_matcher().understand(text, ASKS.get(question, ()))
+    return u.answer, {f.id: f.present for f in u.findings}
+
+
+def test_a_denial_pointing_back_at_a_leg_rules_nothing_out_about_the_saddle() -> None:
+    _, found = read("the ache runs down my left calf, there's no tingling in it")
+    assert "saddle_numbness" not in found
+    _, found = read("my back is stiff, no tingling at all")  # no part named: the spec's own reading
+    assert found.get("saddle_numbness") is False
+
+
+def test_a_plain_come_out_with_no_organ_named_denies_nothing() -> None:
+    _, found = read("the pain in my back came on out of the blue last night")
+    assert "urinary_retention" not in found
+    _, found = read("my wee comes out fine")
+    assert found.get("urinary_retention") is False
+
+
+def test_a_not_that_belongs_to_an_inverting_verb_negates_no_other_phrase() -> None:
+    _, found = read("my back is agony and i can't stop running to the loo")
+    assert "daily_activity_limited" not in found
+    _, found = read("i can't get to the loo by myself")  # its own "not": still read
+    assert found.get("daily_activity_limited") is True
+    _, found = read("he can't go to the toilet on his own any more")  # a going verb is the phrase's
+    assert found.get("daily_activity_limited") is True
