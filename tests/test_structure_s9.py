@@ -35,3 +35,12 @@ def test_a_not_that_belongs_to_an_inverting_verb_negates_no_other_phrase() -> No
     assert found.get("daily_activity_limited") is True
     _, found = read("he can't go to the toilet on his own any more")  # a going verb is the phrase's
     assert found.get("daily_activity_limited") is True
+
+
+def test_an_inability_is_said_of_its_own_verb_not_of_the_phrase_after_it() -> None:
+    answer, found = read("he can't put weight on his right leg it keeps giving way", "legs")
+    assert answer is Answer.YES and found.get("leg_weakness") is True
+    _, found = read("i can't get up, both my legs keep giving way")
+    assert found.get("both_legs_neuro") is True
+    _, found = read("i can't feel any numbness")  # a perception verb: still the phrase's denial
+    assert found.get("saddle_numbness") is False

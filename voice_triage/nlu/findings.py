@@ -460,7 +460,8 @@ class FindingReader:
             if self._bilateral is not None and match.id in self._bilateral_from:
                 lo, hi = match.at
                 near = words[max(lo - 2, 0) : hi + 1]  # "both leg weak": the word just before counts
-                negated = any(w in self.lex.cues for w in words[max(lo - 4, 0) : lo])
+                negated = any(words[c] in self.lex.cues and not self._inability_of_other_verb(words, c, lo)
+                              for c in range(max(lo - 4, 0), lo))
                 sides_named = {w for w in words if w in self._sides}
                 if not negated and (set(near) & self._plural
                                     or (set(near) & self._sides and len(sides_named) > 1)):
@@ -714,6 +715,9 @@ class FindingReader:
                     # "a lump on my back that wasn't there before, and it aches": a new clause
                     # between the cue and the phrase's last word ends the cue's reach
                     or any(c < r <= hit.end for r in resets)))]
+                # "she can't stand on that leg, it folds under her": an inability is said of its own
+                # verb; a plain phrase after that verb is not denied by it.
+                scoped = [c for c in scoped if not self._inability_of_other_verb(words, c, hit.start, hit.positions)]
             if hit.supplied and hit.cand.negated:
                 # With a word supplied, only a cue next to the words said can be the phrase's own:
                 # "it won't start" is "pee won't start", "it's not hard to start" is not.
@@ -809,6 +813,16 @@ class FindingReader:
                 continue
             return i not in hit.positions and any(i in other.positions for other in hits if other is not hit)
         return False
+
+    def _inability_of_other_verb(self, words: list[str], cue: int, start: int,
+                                 positions: frozenset[int] = frozenset()) -> bool:
+        """The cue is the "not" of a "can't" / "couldn't" whose verb, the next content word, comes
+        before the phrase at ``start`` (words at ``positions``) and is none of its words nor a
+        perception verb ("I can't feel any numbness" still denies it)."""
+        if cue == 0 or words[cue - 1] not in ABILITY or cue >= start:
+            return False
+        verb = next((i for i in range(cue + 1, start) if words[i] not in self.lex.ignore), None)
+        return verb is not None and words[verb] not in self.lex.perception and verb not in positions
 
     def _inverter_at(self, words: list[str], cue: int) -> int:
         """Where the inverting verb after ``cue`` is (``_inverts``), or -1."""
