@@ -44,3 +44,14 @@ def test_an_inability_is_said_of_its_own_verb_not_of_the_phrase_after_it() -> No
     assert found.get("both_legs_neuro") is True
     _, found = read("i can't feel any numbness")  # a perception verb: still the phrase's denial
     assert found.get("saddle_numbness") is False
+
+
+def test_a_question_about_what_a_word_means_is_help_and_the_word_is_no_statement() -> None:
+    u = load_matcher().understand("what does osteoporosis mean", ASKS["history_other"])
+    assert u.answer is Answer.HELP
+    assert all(f.hedged for f in u.findings if f.present)  # named, so kept, but only as doubt
+
+
+def test_i_meant_with_no_answer_before_it_corrects_the_previous_answer() -> None:
+    assert read("oh sorry i meant yes", "legs")[0] is Answer.CORRECT
+    assert read("no hang on i meant yes", "legs")[0] is Answer.YES  # revises its own answer

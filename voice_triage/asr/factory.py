@@ -61,7 +61,8 @@ class SecondOpinion:
     gave it a confidence below ``CROSS_CHECK_BELOW``: the open reply is written beside it, as for
     doubt, and the turn driver asks again when the two disagree. The common turn stays as fast as the
     first backend. An answer longer than one word (``longer_than_a_word``) is heard by the second
-    whatever the first heard, its open reply written beside the phrase the same way. The transcript
+    whatever the first heard, its open reply written beside the phrase the same way; so is one in
+    which the first found no word at all (a no-match then, never a no input). The transcript
     keeps the first backend's name: the JSON names the backend chosen.
     """
 
@@ -81,6 +82,15 @@ class SecondOpinion:
                 return self.first.transcribe(samples, None)
             return replace(written, recognizer=self.name)
         heard = self.first.transcribe(samples, phrases)
+        if heard.status is Status.NO_INPUT and self.second is not None and longer_than_a_word(samples):
+            # The phrase search found no word in more than a word's worth of sound ("yes around
+            # my bottom" in a neural voice): speech outside the list, not silence. The second
+            # writes it; with nothing written it stays no input.
+            again = self._open(samples)
+            if again is not None and again.status is Status.OK and again.text:
+                return replace(heard, status=Status.NO_MATCH, decode_s=heard.decode_s + again.decode_s,
+                               open_text=again.text)
+            return heard
         doubtful = heard.text in self.crosscheck and heard.confidence < CROSS_CHECK_BELOW
         long = heard.status is Status.OK and longer_than_a_word(samples)
         annotate = heard.status is Status.OK and (heard.text in self.annotate or doubtful or long)

@@ -193,6 +193,13 @@ class Conversation:
         self.last_outcome = "end of input"
         return self._finish(reason)
 
+    def checks_doubted_no(self) -> bool:
+        """Whether a doubted or hedged "no" to the current question is checked once before it
+        counts (a main question about an emergency finding), rather than taken as it is."""
+        step = self._step
+        return (step is not None and not self.done and not self._closing and step.role is Role.MAIN
+                and any(self._plan.emergency(f) for f in step.asks_about))
+
     def is_emergency(self, finding: str) -> bool:
         """Whether ``finding`` is an emergency (cauda equina) finding: its "no" is never rushed."""
         return self._plan.emergency(finding)

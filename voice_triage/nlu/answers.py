@@ -137,6 +137,8 @@ class AnswerReader:
             # to the stop that follows it; the stop can be said again.
             if alone in (Answer.STOP, Answer.REPEAT, Answer.HELP) and not present and not has("yes"):
                 return alone, False, False
+        if self._corrects_earlier(words, claimed):
+            return Answer.CORRECT, False, False
         start = self._revised(words, claimed)
         if has("unsure", start):
             return Answer.UNSURE, False, False
@@ -212,6 +214,17 @@ class AnswerReader:
         if len(word) == 3 and sorted(word) == sorted("yes"):
             return Answer.YES
         return None
+
+    def _corrects_earlier(self, words: list[str], claimed: set[int]) -> bool:
+        """"sorry, I meant no": a past "meant" with an answer after it and none before revises an
+        answer given earlier, not one in this reply ("no, wait, I meant yes" revises its own)."""
+        answer_cues = self.cues["yes"] | self.cues["no"] | self.cues["unsure"]
+        for s, e in spans_of(words, self.cues["revise"]):
+            if "meant" not in words[s:e] or claimed.intersection(range(s, e)):
+                continue
+            before = [span for span in spans_of(words, answer_cues) if span[1] <= s]
+            return not before and bool(spans_of(words, answer_cues, e))
+        return False
 
     def _revised(self, words: list[str], claimed: set[int]) -> int:
         """Where the answer starts: after the last revision cue that an answer follows."""

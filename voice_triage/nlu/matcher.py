@@ -47,6 +47,9 @@ _KNOW_WHAT: Final = frozenset({"what", "how", "if", "when", "why", "whether", "w
 #: Words that join a new statement on after a comma when a subject follows ("..., and now my ...").
 _COMMA_JOINERS: Final = frozenset({"and", "then", "so", "plus"})
 #: Replies that are not statements about the body: the question's organ supplies nothing to them.
+#: A reply that starts with one of these and ends with "mean" asks what a word means.
+_MEANING_ASKED: Final = frozenset({"what", "whats"})
+_MEAN: Final = frozenset({"mean", "means"})
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
 
@@ -244,7 +247,12 @@ class Matcher:
         """A typed sentence ending in "?" that starts with a question word (answers.yaml), and
         nothing after it that answers ("how long? about eight weeks" answers; "does a slip count?
         I slipped on the last three" still asks)."""
-        if "?" not in text or not self._question_words:
+        if "?" not in text:
+            # A transcript has no "?": a question about a word's meaning ("what does immune
+            # system mean") is one by its shape, a question word first and "mean" last.
+            words = self._strip_fillers([t.word for t in self.lex.tokens(text)])
+            return len(words) > 2 and words[0] in _MEANING_ASKED and words[-1] in _MEAN
+        if not self._question_words:
             return False
         asked = -1
         sentences = re.findall(r"[^.;!?\n]*[.;!?\n]?", text)

@@ -57,6 +57,8 @@ def one_negation_apart(said: str, keep: Collection[str] = ()) -> Iterator[str]:
             yield " ".join([*words[:i], UNCONTRACTED.get(word, word[:-3]), *words[i + 1 :]])
     if len(words) <= FLIP_WORDS:
         for i in range(len(words) + 1):
+            if i < len(words) and words[i] in keep:
+                continue  # "not yeah ...": no recognizer drops a "not" before an answer word
             yield " ".join([*words[:i], "not", *words[i:]])
         for i, word in enumerate(words):
             if word not in keep and word not in NEGATORS and not word.endswith("n't"):
@@ -76,7 +78,8 @@ def polarity_steady(said: str, answer: Answer, matcher: Matcher, topic: Sequence
                for variant in one_negation_apart(said, answers))
 
 
-def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] = ()) -> Transcript:
+def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] = (),
+                 no_is_checked: bool = False) -> Transcript:
     """The transcript a turn is heard as: ``transcript``, or the open-vocabulary reply written
     beside it (``Transcript.open_text``: after a no-match, a steering or doubt phrase, a doubtful
     yes or no, or any answer longer than a word) when the NLU, reading it as a whole reply to the
@@ -110,9 +113,16 @@ def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] 
     if answer is not None and answer is first:
         return transcript  # both heard the same answer
     if answer in (Answer.YES, Answer.NO) and not polarity_steady(said, answer, matcher, topic):
-        # One "not" more or less would be the other answer: asked again, or doubt the list heard
-        # kept ("i don't think so" as "i don't know": asked again in other words). Another phrase
-        # the list heard is not kept: it was forced onto it ("i haven't" as "ambulance").
+        if words >= 2 and (answer is Answer.YES or no_is_checked):
+            # "it does feel funny when i wipe" could be a misheard "it doesn't": taken, as the safe
+            # way to be wrong. The conversation checks it: a yes to an emergency question is read
+            # back or followed up part by part before it ends anything, and a "no" then undoes it.
+            # A no ("i haven't", maybe "i have") is taken only where the conversation checks it
+            # once ("So that's a no?", ``no_is_checked``); elsewhere it is asked again.
+            return replace(transcript, status=Status.OK, text=said, from_open=True)
+        # One "not" more or less would be the other answer: a no is asked again, or doubt the
+        # list heard kept ("i don't think so" as "i don't know": asked again in other words).
+        # Another phrase the list heard is not kept: it was forced onto it ("i haven't" as "ambulance").
         return transcript if first is Answer.UNSURE else replace(transcript, status=Status.NO_MATCH)
     if answer is not None:
         counts = answer not in DECISIVE or words >= 2
@@ -196,7 +206,7 @@ def hear_transcript(conversation: Conversation, transcript: Transcript) -> Heard
     read first (``open_reading``); the ``Heard`` carries the transcript as heard."""
     ask = conversation.current
     topic = tuple(ask.asks_about) if ask is not None and ask.kind.value != "open" else ()
-    transcript = open_reading(transcript, conversation.matcher, topic)
+    transcript = open_reading(transcript, conversation.matcher, topic, conversation.checks_doubted_no())
     if transcript.status is Status.OK:
         events = conversation.hear(transcript.text, spoken=True, doubted=transcript.from_open)
     elif transcript.status is Status.NO_INPUT:
