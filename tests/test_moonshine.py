@@ -399,6 +399,20 @@ def test_a_no_one_negation_word_would_reverse_is_not_taken_from_an_open_reply_a_
         assert read(Status.NO_MATCH, "", steady) == ("ok", steady), steady
 
 
+def test_a_doubtful_no_the_open_reply_does_not_confirm_and_a_forced_ambulance_are_asked_again() -> None:
+    from voice_triage.nlu.matcher import load_matcher
+    from voice_triage.session.turn import open_reading
+
+    doubtful_no = Transcript("no", Status.OK, 0.3, "p", 1.0, 0.0, "ring")
+    assert open_reading(doubtful_no, load_matcher()).status is Status.NO_MATCH
+    doubtful_yes = Transcript("yes", Status.OK, 0.3, "p", 1.0, 0.0, "the")
+    assert open_reading(doubtful_yes, load_matcher()).text == "yes"  # checked later: the safe way to be wrong
+    forced = Transcript("ambulance", Status.OK, 1.0, "p", 1.0, 0.0, "kilden to the shops")
+    assert open_reading(forced, load_matcher()).status is Status.NO_MATCH
+    heard = Transcript("call an ambulance", Status.OK, 1.0, "p", 1.0, 0.0, "colonel your lens")
+    assert open_reading(heard, load_matcher()).text == "call an ambulance"  # as long as what was written: stands
+
+
 def test_one_negation_apart_takes_one_out_or_puts_one_in() -> None:
     from voice_triage.session.turn import one_negation_apart
 

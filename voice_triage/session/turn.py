@@ -101,7 +101,8 @@ def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] 
     first = matcher.understand(transcript.text, topic).answer if transcript.status is Status.OK else None
     reading = matcher.understand(said, topic)
     words = len(set(said.split()))
-    if first is Answer.EMERGENCY and set(said.split()) & set(transcript.text.split()):
+    shared = set(said.split()) & set(transcript.text.split())
+    if first is Answer.EMERGENCY and shared:
         return transcript  # "call them ambulance": the call for help was heard twice, it stands
     answer = reading.answer
     named = [f for f in reading.findings if f.id in topic]
@@ -130,8 +131,17 @@ def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] 
         counts = reading.rate is not None or (bool(reading.findings) and words >= 2)
     if counts:
         return replace(transcript, status=Status.OK, text=said, from_open=True)
-    if first in (Answer.YES, Answer.NO) and words >= 2 and not accounts_for(transcript, said):
+    if first in (Answer.YES, Answer.NO) and len(said.split()) >= 2 and not accounts_for(transcript, said):
         # Words that answer nothing ("the cat is outside" forced onto "yes").
+        return replace(transcript, status=Status.NO_MATCH)
+    if first is Answer.NO and transcript.confidence < CROSS_CHECK_BELOW:
+        # A doubtful no the open reply does not confirm ("ring" for "ring nine nine nine" heard as
+        # a doubtful "no"): the second opinion was asked for, and it disagrees. (A doubtful yes
+        # stays: it is checked, and the safe way to be wrong.)
+        return replace(transcript, status=Status.NO_MATCH)
+    if first is Answer.EMERGENCY and len(transcript.text.split()) + PHRASE_WORD_SLACK < len(said.split()):
+        # An ambulance request the open reply shares no word with, in more words that answer
+        # nothing ("kilden to tell you" forced onto "ambulance"): asked again, never guessed.
         return replace(transcript, status=Status.NO_MATCH)
     return transcript
 
