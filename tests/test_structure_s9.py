@@ -55,3 +55,13 @@ def test_a_question_about_what_a_word_means_is_help_and_the_word_is_no_statement
 def test_i_meant_with_no_answer_before_it_corrects_the_previous_answer() -> None:
     assert read("oh sorry i meant yes", "legs")[0] is Answer.CORRECT
     assert read("no hang on i meant yes", "legs")[0] is Answer.YES  # revises its own answer
+
+
+def test_doubt_whose_object_is_the_organs_own_event_is_the_feeling_lost() -> None:
+    answer, found = read("honestly i can't tell when i've gone", "bowel_sex")
+    assert answer is Answer.YES and found.get("bowel_sensation_loss") is True
+    answer, found = read("i don't know whether it's emptied", "bladder_feeling")
+    assert answer is Answer.YES and found.get("bladder_sensation_loss") is True
+    assert read("i can't tell", "bladder_feeling")[0] is Answer.UNSURE  # no event: doubt
+    assert read("i don't know if that's what you mean", "bladder_feeling")[0] is Answer.UNSURE
+    assert "bladder_sensation_loss" not in read("i can't tell if i've been", "legs")[1]  # not its question

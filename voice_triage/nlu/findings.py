@@ -64,6 +64,9 @@ _LEADS_IN: Final = frozenset(("when", "if", "that", "because", "cause", "cos", "
 #: Words that open a clause the next one completes ("when I wipe, I can't feel the paper").
 _SUBORDINATORS: Final = frozenset(("when", "if", "because", "cause", "cos", "after", "before", "while", "since",
                                    "until", "till", "whenever", "once"))
+#: Words that open the object of a doubt ("I can't tell | if I've been"), and how far its event may be.
+_DOUBT_OBJECT: Final = frozenset(("if", "whether", "when"))
+_EVENT_REACH: Final = 4
 #: Going to the toilet: on the bladder or bowel question, "can't go" is the organ's.
 _GOING: Final = frozenset(("go", "going", "gone", "went"))
 #: Words that place a time, beside the durations' units and days (negation.yaml `durations`).
@@ -175,6 +178,7 @@ class FindingReader:
         self._implies = st.implies or {}
         self._happened = frozenset(w for text in st.happened for w in self.lex.words(text))
         self._accidents = st.accidents
+        self._unperceived, self._losses = st.unperceived, st.losses
         self._bilateral = st.bilateral_finding
         self._bilateral_from = st.bilateral_from
         self._bilateral_also = st.bilateral_also
@@ -445,6 +449,7 @@ class FindingReader:
                                             (tokens[i - 1].at, tokens[i].at)))
                     break
         out.extend(self._involuntary_accidents(clauses, words, best, organs))
+        out.extend(self._unperceived_events(words, tokens, topic, organs))
         out.extend(self._fine_organs(clauses, best, topic))
         if not topic and self._presumed is not None and self._presumed not in best and not any(
                 m.id == self._presumed for m in out):
@@ -467,6 +472,26 @@ class FindingReader:
                                     or (set(near) & self._sides and len(sides_named) > 1)):
                     out.append(FindingMatch(self._bilateral, True, match.score, match.span, match.clause,
                                             match.at, match.hedged))
+        return out
+
+    def _unperceived_events(self, words: list[str], tokens: list[Token], topic: frozenset[str],
+                            organs: set[str]) -> list[FindingMatch]:
+        """On the question about an organ's feeling, doubt whose object is that organ's event ("I
+        can't tell if I've been", "I don't know when it's empty") is the feeling lost
+        (structure.unperceived). Its span covers the doubt, so the doubt is not the answer."""
+        loss = self._losses.get(next(iter(organs))) if len(organs) == 1 else None
+        if loss is None or loss not in topic:
+            return []
+        out: list[FindingMatch] = []
+        for i, word in enumerate(words[:-1]):
+            cue = next((j for j in range(max(0, i - 3), i) if words[j] in self.lex.cues), None)
+            if word not in self.lex.perception or cue is None or words[i + 1] not in _DOUBT_OBJECT:
+                continue  # "can't tell | if", "don't know | when": a negated perception, then its object
+            event = next((k for k in range(i + 2, min(len(words), i + 2 + _EVENT_REACH))
+                          if words[k] in self._unperceived), None)
+            if event is not None:
+                shown = " ".join(t.shown for t in tokens[cue : event + 1] if t.shown)
+                out.append(FindingMatch(loss, True, 1.0, shown, shown, (tokens[cue].at, tokens[event].at)))
         return out
 
     def _involuntary_accidents(self, clauses: list[list[Token]], words: list[str], best: dict[str, FindingMatch],

@@ -288,6 +288,10 @@ class Structure:
     #: Words saying a body part is well ("my waterworks are fine"): the answer for that organ's
     #: findings on its own question.
     fine: frozenset[str] = frozenset()
+    #: Doubt whose object is one of these events of the organ asked about ("I can't tell if I've
+    #: been") says the feeling is lost: the organ's finding in ``losses``.
+    unperceived: frozenset[str] = frozenset()
+    losses: dict[str, str] = field(default_factory=dict)
 
 
 def _words(value: Any, file: str, where: str) -> frozenset[str]:
@@ -318,7 +322,7 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     table = doc["structure"]
     check_keys(table, file, "structure", ["organs", "organ_of"],
                ["unaware", "bilateral", "possessed", "exclusive", "lasting", "course", "explained", "new_only", "fine",
-                "presumed"])
+                "presumed", "unperceived"])
 
     def fid(value: Any, where: str) -> str:
         if value not in known:
@@ -364,6 +368,19 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
                 if organ not in organs:
                     raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
                 accidents[str(organ)] = fid(finding, where)
+    unperceived: frozenset[str] = frozenset()
+    losses: dict[str, str] = {}
+    if "unperceived" in table:
+        entry = table["unperceived"]
+        check_keys(entry, file, "structure.unperceived", ["events", "losses"])
+        where = f"structure.unperceived (line {entry.line})"
+        unperceived = _words(entry["events"], file, f"{where}: events")
+        if not isinstance(entry["losses"], LineDict):
+            raise ContentError(file, where, "losses: expected a mapping of organs to finding ids")
+        for organ, finding in entry["losses"].items():
+            if organ not in organs:
+                raise ContentError(file, where, f"unknown organ {organ!r} (allowed: {', '.join(sorted(organs))})")
+            losses[str(organ)] = fid(finding, where)
     bilateral = _finding_and_words(table, file, "bilateral", {"from": "bilateral_from", "plural": "plural",
                                                                "sides": "sides"}, fid, optional=("also", "singular"))
     if bilateral:
@@ -414,6 +431,6 @@ def load_structure(finding_ids: Iterable[str], path: Path | None = None) -> Stru
     return Structure(organs, organ_of, exclusive, heads, unaware, implies, **bilateral, **possessed, **presumed,
                      explained=explained, new_only=ids("new_only"),
                      happened=happened, accidents=accidents, involuntary=involuntary,
-                     lasting=ids("lasting"), course=ids("course"),
+                     lasting=ids("lasting"), course=ids("course"), unperceived=unperceived, losses=losses,
                      fine=_words(table["fine"], file, f"structure.fine (line {table.lines['fine']})")
                      if "fine" in table else frozenset())
