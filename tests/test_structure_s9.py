@@ -65,3 +65,13 @@ def test_doubt_whose_object_is_the_organs_own_event_is_the_feeling_lost() -> Non
     assert read("i can't tell", "bladder_feeling")[0] is Answer.UNSURE  # no event: doubt
     assert read("i don't know if that's what you mean", "bladder_feeling")[0] is Answer.UNSURE
     assert "bladder_sensation_loss" not in read("i can't tell if i've been", "legs")[1]  # not its question
+
+
+def test_a_but_before_when_keeps_the_when_clause_with_its_statement() -> None:
+    _, found = read("it's odd but when i wipe i can't feel the paper properly")
+    assert found.get("wiping_numbness") is True
+
+
+def test_a_longer_phrase_joining_two_statements_keeps_the_other_finding_on_one_side() -> None:
+    _, found = read("she pooed herself and couldn't feel it happen")
+    assert found.get("bowel_incontinence") is True and found.get("bowel_sensation_loss") is True

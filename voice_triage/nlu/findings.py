@@ -308,8 +308,9 @@ class FindingReader:
         for i in range(2, len(words) - 1):
             if words[i] not in _PERSONS or words[i - 1] in _LEADS_IN or words[i - 1] in _PERSONS:
                 continue
-            if any(words[k] in _SUBORDINATORS and (k == last or words[k - 1] in _JOINERS) for k in range(last, i)):
-                continue  # "(and) when I went to wipe I couldn't feel the paper": one statement
+            if any(words[k] in _SUBORDINATORS and (k == last or k in cuts or words[k - 1] in _JOINERS)
+                   for k in range(last, i)):
+                continue  # "(and|but) when I went to wipe I couldn't feel the paper": one statement
             j = i + 1
             while j < len(words) - 1 and words[j] in _ADVERBS:
                 j += 1
@@ -647,8 +648,14 @@ class FindingReader:
         # missing word is elsewhere: "my inner thighs, they feel numb on both sides").
         # The back pain the person is describing stays whatever phrase it is part of ("back pain
         # shooting down both legs").
+        # Not when the longer one joins two statements with "and" and this is another finding on one
+        # side of it: "I pooed myself and couldn't feel it" is the accident and the lost feeling.
         hits = [h for h in hits if h.supplied or h.cand.finding == self._presumed
-                or not any(h.positions < o.positions for o in hits)]
+                or not any(h.positions < o.positions and not (
+                    o.cand.finding != h.cand.finding and any(
+                        words[k] in _JOINERS and (max(h.positions) < k or min(h.positions) > k)
+                        for k in range(o.start, o.end) if k not in o.positions))
+                    for o in hits)]
         if not topic:
             # In a description the organ supplied is only the reply's last one: a word another
             # phrase says in full is that phrase's ("my bladder is fine, I had a car accident").
