@@ -75,3 +75,9 @@ def test_a_but_before_when_keeps_the_when_clause_with_its_statement() -> None:
 def test_a_longer_phrase_joining_two_statements_keeps_the_other_finding_on_one_side() -> None:
     _, found = read("she pooed herself and couldn't feel it happen")
     assert found.get("bowel_incontinence") is True and found.get("bowel_sensation_loss") is True
+
+
+def test_well_in_oneself_is_not_unwell_and_knows_is_an_ability() -> None:
+    assert read("she's alright in herself, it's only her back", "general_health") == (Answer.NO, {
+        "unwell": False, "back_pain": True})
+    assert read("he knows when he has to go", "bladder_feeling")[0] is Answer.NO

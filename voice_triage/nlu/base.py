@@ -111,7 +111,8 @@ class Understanding:
 #: one is a denial ("I can pee", "I know when I need to go"), where a plain form without one says
 #: nothing either way ("it just comes out" is no "nothing comes out").
 #: Not "feel": "it does feel a bit odd" is no plain "I can feel it".
-ABILITY: Final = frozenset(("can", "could", "able", "know", "knew", "tell"))
+#: Third persons too: a carer says "he knows when he needs to go".
+ABILITY: Final = frozenset(("can", "could", "able", "know", "knows", "knew", "tell", "tells"))
 #: Words that make it a limit, not a denial: "I only know when I'm bursting".
 LIMITS: Final = frozenset(("only", "just", "barely", "hardly", "scarcely", "sometimes", "not", "odd", "different"))
 
