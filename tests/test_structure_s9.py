@@ -81,3 +81,9 @@ def test_well_in_oneself_is_not_unwell_and_knows_is_an_ability() -> None:
     assert read("she's alright in herself, it's only her back", "general_health") == (Answer.NO, {
         "unwell": False, "back_pain": True})
     assert read("he knows when he has to go", "bladder_feeling")[0] is Answer.NO
+
+
+def test_it_goes_down_my_leg_is_sciatica_and_its_denial_is_not_inverted() -> None:
+    assert read("yeah it runs down into my calf", "one_leg") == (Answer.YES, {"sciatica": True})
+    assert read("it does not go down my leg", "one_leg") == (Answer.NO, {"sciatica": False})
+    assert read("nowt like that goes down my leg", "one_leg")[0] is Answer.NO  # "nowt": nothing

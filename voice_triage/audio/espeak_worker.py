@@ -56,6 +56,12 @@ class Samples:
 # --- the child ------------------------------------------------------------------------------
 
 
+#: Renders tried before an empty one is reported: pyttsx3's loop now and then ends a render
+#: before espeak-ng delivered any audio (about one in fifteen, in a loop of short prompts); a
+#: second try has always had it. More tries only delay the error when espeak-ng is truly broken.
+RENDER_ATTEMPTS: Final = 3
+
+
 def _render_child(engine: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     from pyttsx3.drivers import _espeak  # the espeak-ng binding pyttsx3 itself uses
 
@@ -66,19 +72,27 @@ def _render_child(engine: Any, request: dict[str, Any]) -> tuple[dict[str, Any],
     base = _SHM if _SHM.is_dir() else None
     with tempfile.TemporaryDirectory(prefix="voice-triage-", dir=base) as tmp:
         path = Path(tmp) / "prompt.wav"
-        if voice:
-            engine.setProperty("voice", voice)
-        engine.setProperty("rate", rate)
-        engine.setProperty("volume", 1.0)
         # pyttsx3 runs espeak-ng asynchronously and runAndWait() cancels whatever espeak still has
         # queued: rate changes were then lost or applied a prompt late, and now and then no WAV
         # was written. Draining espeak's queue around the render fixes both.
         _espeak.Synchronize()
-        engine.save_to_file(text, str(path))
-        engine.runAndWait()
-        _espeak.Synchronize()
-        with wave.open(str(path), "rb") as w:
-            return {"rate": w.getframerate(), "bytes": w.getnframes() * 2}, w.readframes(w.getnframes())
+        # Set on espeak-ng itself, not through engine.setProperty: the engine queues property
+        # changes and its loop could start the render before they ran (one render in four came
+        # out at espeak-ng's default rate and voice).
+        if voice and _espeak.SetVoiceByName(str(voice).encode("utf-8")) != 0:
+            raise ValueError(f"espeak-ng has no voice {voice!r}")
+        _espeak.SetParameter(_espeak.RATE, rate, 0)
+        _espeak.SetParameter(_espeak.VOLUME, 100, 0)
+        for attempt in range(RENDER_ATTEMPTS):
+            out = path.with_name(f"prompt{attempt}.wav")
+            engine.save_to_file(text, str(out))
+            engine.runAndWait()
+            _espeak.Synchronize()
+            with wave.open(str(out), "rb") as w:
+                header, data = {"rate": w.getframerate(), "bytes": w.getnframes() * 2}, w.readframes(w.getnframes())
+            if data:
+                break
+        return header, data
 
 
 def _child_main() -> int:

@@ -735,7 +735,9 @@ class FindingReader:
                     and hit.cand.words <= self._phrase_words.get(focus_organ, frozenset())):
                 continue  # "a number two ... I don't feel it come out": about the bowel, not the bladder
             scoped = [c for c in (phrase_cues if hit.cand.negated else cues)
-                      if in_scope(c, hit) and (hit.cand.negated or c not in inverted)]
+                      if in_scope(c, hit) and (hit.cand.negated or c not in inverted
+                                               # "it doesn't go down my leg": the verb is the phrase's own
+                                               or self._inverter_at(words, c) in hit.positions)]
             if hit.cand.negated:  # its own cue is not one with another phrase before it
                 between = {p for o in hits if o is not hit for p in o.positions}
                 scoped = [c for c in scoped if c >= hit.start or not any(c < p < hit.start for p in between)]
