@@ -8,9 +8,11 @@ import shlex
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import REPO, run_cli
+from voice_triage.audio.wav import read_wav
 from voice_triage.cli.app import build_parser
 from voice_triage.errors import ExitStatus
 from voice_triage.settings import MAX_SPEECH_RATE, MIN_SPEECH_RATE
@@ -139,11 +141,18 @@ def test_a_voice_espeak_ng_lists_by_language_is_accepted(tmp_path: Path) -> None
         out = tmp_path / f"{voice.replace('/', '_')}.wav"
         result = run_cli("say", "--voice", voice, "--out", str(out), "Do you have a fever?")
         assert result.returncode == 0, (voice, result.stderr)
-        rendered[voice] = out.read_bytes()
-    # Byte for byte: one render in four once came out at espeak-ng's default rate (a property
-    # change pyttsx3 had queued behind the render), which failed CI here (espeak_worker).
-    assert rendered["en-gb"] == rendered["gmw/en"] == rendered["English_(Great_Britain)"]
-    assert rendered["en-us"] != rendered["en-gb"]
+        rendered[voice] = np.trim_zeros(read_wav(out).samples).astype(np.float64)
+    # The same sound, not the same bytes: espeak-ng's output differs by a few samples from one
+    # process to the next (its state after the helper's first render). Before that first render
+    # was made at start, one "say" in four came out at espeak-ng's default rate: CI failed here.
+
+    def alike(a: str, b: str) -> float:
+        n = min(len(rendered[a]), len(rendered[b]))
+        return float(np.corrcoef(rendered[a][:n], rendered[b][:n])[0, 1])
+
+    assert abs(len(rendered["gmw/en"]) - len(rendered["en-gb"])) < 0.01 * len(rendered["en-gb"])
+    assert alike("en-gb", "gmw/en") > 0.95 and alike("en-gb", "English_(Great_Britain)") > 0.95
+    assert alike("en-gb", "en-us") < 0.8
     typed = run_cli("session", "--text", "--voice", "en-gb", stdin="stop\n")
     assert typed.returncode == 0, typed.stderr
 

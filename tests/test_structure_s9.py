@@ -87,3 +87,12 @@ def test_it_goes_down_my_leg_is_sciatica_and_its_denial_is_not_inverted() -> Non
     assert read("yeah it runs down into my calf", "one_leg") == (Answer.YES, {"sciatica": True})
     assert read("it does not go down my leg", "one_leg") == (Answer.NO, {"sciatica": False})
     assert read("nowt like that goes down my leg", "one_leg")[0] is Answer.NO  # "nowt": nothing
+
+
+def test_a_comparison_with_the_past_is_now_and_nobody_saying_is_doubt() -> None:
+    assert read("he can't hold his water the way he used to", "bladder") == (
+        Answer.YES, {"urinary_incontinence": True})
+    answer, found = read("the doctors never told me whether it was cancer", "history_serious")
+    assert answer is Answer.UNSURE and found.get("cancer_history") is True  # kept, as doubt
+    assert read("i havent slept much at all", "pain_pattern") == (Answer.YES, {"night_pain": True})
+    assert "night_pain" not in read("i think i slept funny")[1]

@@ -56,9 +56,9 @@ class Samples:
 # --- the child ------------------------------------------------------------------------------
 
 
-#: Renders tried before an empty one is reported: pyttsx3's loop now and then ends a render
-#: before espeak-ng delivered any audio (about one in fifteen, in a loop of short prompts); a
-#: second try has always had it. More tries only delay the error when espeak-ng is truly broken.
+#: Renders tried before an empty one is reported: pyttsx3's loop can end a render before espeak-ng
+#: delivered any audio (seen when the properties were set another way); a second try has always
+#: had it. More tries only delay the error when espeak-ng is truly broken.
 RENDER_ATTEMPTS: Final = 3
 
 
@@ -74,15 +74,16 @@ def _render_child(engine: Any, request: dict[str, Any]) -> tuple[dict[str, Any],
         path = Path(tmp) / "prompt.wav"
         # pyttsx3 runs espeak-ng asynchronously and runAndWait() cancels whatever espeak still has
         # queued: rate changes were then lost or applied a prompt late, and now and then no WAV
-        # was written. Draining espeak's queue around the render fixes both.
+        # was written. So the voice, rate and volume are set on espeak-ng itself (not queued
+        # through pyttsx3's engine, whose loop could start the render first: one "say" in four
+        # came out at espeak-ng's default rate), and espeak-ng's queue is drained after them, so
+        # they have taken effect before the render starts.
         _espeak.Synchronize()
-        # Set on espeak-ng itself, not through engine.setProperty: the engine queues property
-        # changes and its loop could start the render before they ran (one render in four came
-        # out at espeak-ng's default rate and voice).
         if voice and _espeak.SetVoiceByName(str(voice).encode("utf-8")) != 0:
             raise ValueError(f"espeak-ng has no voice {voice!r}")
         _espeak.SetParameter(_espeak.RATE, rate, 0)
         _espeak.SetParameter(_espeak.VOLUME, 100, 0)
+        _espeak.Synchronize()
         for attempt in range(RENDER_ATTEMPTS):
             out = path.with_name(f"prompt{attempt}.wav")
             engine.save_to_file(text, str(out))
