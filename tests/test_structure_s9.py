@@ -96,3 +96,8 @@ def test_a_comparison_with_the_past_is_now_and_nobody_saying_is_doubt() -> None:
     assert answer is Answer.UNSURE and found.get("cancer_history") is True  # kept, as doubt
     assert read("i havent slept much at all", "pain_pattern") == (Answer.YES, {"night_pain": True})
     assert "night_pain" not in read("i think i slept funny")[1]
+
+
+def test_i_inject_is_drug_use_and_an_injected_medicine_is_not() -> None:
+    assert read("he injects, and he's been shivery all night")[1].get("iv_drug_use") is True
+    assert "iv_drug_use" not in read("she injects her insulin")[1]
