@@ -682,7 +682,8 @@ class FindingReader:
             return []
         cues = [i for i, w in enumerate(words) if w in self.lex.cues and i not in hedged_at]
         # "can't stop it leaking", "won't go away": the cue negates the verb, not the symptom.
-        inverted = {i for i in cues if self._inverts(words, i)}
+        # Each cue's inverting verb, where it has one (the cue then negates that verb).
+        inverted = {i: at for i in cues if (at := self._inverter_at(words, i)) >= 0}
         sites = {w for w in words if w in self.lex.other_sites}
 
         def in_scope(cue: int, hit: _Hit) -> bool:
@@ -723,8 +724,8 @@ class FindingReader:
             if self._other_organ(words, hit):
                 continue  # "I didn't feel the poo come out" is not a bladder finding
             if hit.cand.negated and any(
-                    c in inverted and in_scope(c, hit) and (at := self._inverter_at(words, c)) not in hit.positions
-                    and words[at] not in _GOING for c in phrase_cues):
+                    c in inverted and in_scope(c, hit) and inverted[c] not in hit.positions
+                    and words[inverted[c]] not in _GOING for c in phrase_cues):
                 # "I can't stop going to the loo": the "not" is the inverting verb's, so this phrase
                 # ("can't [go to the] loo") is said neither negated nor plain: not read at all.
                 # A going verb is the phrase's own motion ("I can't go to the loo on my own").
@@ -737,7 +738,7 @@ class FindingReader:
             scoped = [c for c in (phrase_cues if hit.cand.negated else cues)
                       if in_scope(c, hit) and (hit.cand.negated or c not in inverted
                                                # "it doesn't go down my leg": the verb is the phrase's own
-                                               or self._inverter_at(words, c) in hit.positions)]
+                                               or inverted[c] in hit.positions)]
             if hit.cand.negated:  # its own cue is not one with another phrase before it
                 between = {p for o in hits if o is not hit for p in o.positions}
                 scoped = [c for c in scoped if c >= hit.start or not any(c < p < hit.start for p in between)]
@@ -859,24 +860,17 @@ class FindingReader:
         return verb is not None and words[verb] not in self.lex.perception and verb not in positions
 
     def _inverter_at(self, words: list[str], cue: int) -> int:
-        """Where the inverting verb after ``cue`` is (``_inverts``), or -1."""
+        """Where an inverting verb is among the first two content words after a cue, in any
+        inflection ("nothing I do eases it", "it won't go away", "can't stop it leaking"), or -1."""
+        seen = 0
         for i in range(cue + 1, min(len(words), cue + 6)):
             if words[i] in self.lex.inverters or _stem(words[i]) in self.lex.inverters:
                 return i
-        return -1
-
-    def _inverts(self, words: list[str], cue: int) -> bool:
-        """The first two content words after a cue include an inverting verb, in any inflection
-        ("nothing I do eases it", "it won't go away", "can't stop it leaking")."""
-        seen = 0
-        for word in words[cue + 1 : cue + 6]:
-            if word in self.lex.inverters or _stem(word) in self.lex.inverters:
-                return True
-            if word not in self.lex.ignore:
+            if words[i] not in self.lex.ignore:
                 seen += 1
                 if seen == 2:
-                    return False
-        return False
+                    return -1
+        return -1
 
     def _other_organ(self, words: list[str], hit: _Hit) -> bool:
         """The finding's phrase names no organ, and its clause names another organ, not its own."""

@@ -46,10 +46,10 @@ _NEW_STATEMENT: Final = frozenset({"bit", "abit", "slightly", "quite", "very", "
 _KNOW_WHAT: Final = frozenset({"what", "how", "if", "when", "why", "whether", "where", "who", "about"})
 #: Words that join a new statement on after a comma when a subject follows ("..., and now my ...").
 _COMMA_JOINERS: Final = frozenset({"and", "then", "so", "plus"})
-#: Replies that are not statements about the body: the question's organ supplies nothing to them.
 #: A reply that starts with one of these and ends with "mean" asks what a word means.
 _MEANING_ASKED: Final = frozenset({"what", "whats"})
 _MEAN: Final = frozenset({"mean", "means"})
+#: Replies that are not statements about the body: the question's organ supplies nothing to them.
 _NOT_STATEMENTS: Final = frozenset({Answer.UNSURE, Answer.STOP, Answer.HELP, Answer.REPEAT, Answer.CORRECT})
 
 

@@ -101,8 +101,7 @@ def open_reading(transcript: Transcript, matcher: Matcher, topic: Sequence[str] 
     first = matcher.understand(transcript.text, topic).answer if transcript.status is Status.OK else None
     reading = matcher.understand(said, topic)
     words = len(set(said.split()))
-    shared = set(said.split()) & set(transcript.text.split())
-    if first is Answer.EMERGENCY and shared:
+    if first is Answer.EMERGENCY and set(said.split()) & set(transcript.text.split()):
         return transcript  # "call them ambulance": the call for help was heard twice, it stands
     answer = reading.answer
     named = [f for f in reading.findings if f.id in topic]
